@@ -1,0 +1,37 @@
+"""Navigation by role: each user sees the menu entries their scope allows."""
+
+from django.urls import NoReverseMatch, reverse
+
+from core import roles
+from core.scoping import scope_for
+
+# (label, url name, icon, capability needed; None = every logged-in user)
+NAV_ITEMS = (
+    ("首页", "home", "house", None),
+    ("组织架构", "orgs:tree", "diagram-3", roles.READ),
+    ("机关单位", "orgs:unit_list", "building", roles.READ),
+    ("党员信息", "members:list", "people", roles.READ),
+    ("数据导入", "orgs:import", "upload", roles.WRITE),
+    ("用户与角色", "accounts:user_list", "person-gear", roles.MANAGE_USERS),
+    ("审计日志", "core:audit_log", "journal-text", roles.READ_AUDIT),
+    ("接口文档", "api-docs", "braces", roles.READ),
+)
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_for(user)
+    items = []
+    for label, name, icon, capability in NAV_ITEMS:
+        if capability is not None and not scope.prefixes(capability):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # a module not installed in this deployment
+            continue
+        items.append({"label": label, "url": url, "icon": icon, "active": request.path == url or (url != "/" and request.path.startswith(url))})
+    if scope.member_id:
+        items.insert(1, {"label": "我的档案", "url": reverse("members:me"), "icon": "person-badge", "active": request.path == reverse("members:me")})
+    return {"nav_items": items, "user_scope": scope}
