@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "accounts",
     "orgs",
     "members",
+    "demo",
 ]
 
 MIDDLEWARE = [

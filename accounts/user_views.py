@@ -1,0 +1,1 @@
+"""Account and role management pages (placeholder until they land)."""

@@ -1,0 +1,1 @@
+"""Excel import pages (placeholder until the import module lands)."""
