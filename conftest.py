@@ -7,8 +7,10 @@ from dangjian.testing import build_city
 
 
 @pytest.fixture(autouse=True)
-def _plain_http(settings):
+def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False
+    # A fast hasher keeps the persona city cheap; password rules are still checked by validators.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
