@@ -4,7 +4,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 from django.utils import timezone
 
 from accounts.models import RoleAssignment, User
@@ -36,6 +38,7 @@ def login_failed(*, login: str) -> User | None:
         user.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
         user.failed_logins = 0
         fields.append("locked_until")
+        revoke_api_tokens(user)
         audit.record(audit.Action.LOCKED, instance=user, detail=f"连续{settings.LOGIN_MAX_FAILURES}次登录失败，锁定{settings.LOGIN_LOCKOUT_MINUTES}分钟")
     User.objects.filter(pk=user.pk).update(**{f: getattr(user, f) for f in fields})
     return user
@@ -53,8 +56,14 @@ def password_expired(user: User) -> bool:
     return user.password_changed_at + timedelta(days=max_age) < timezone.now()
 
 
+def revoke_api_tokens(user: User) -> None:
+    """API tokens die with a lock or a password change, like sessions do."""
+    Token.objects.filter(user=user).delete()
+
+
 def password_change(*, user: User, new_password: str) -> None:
     validate_password(new_password, user)
+    revoke_api_tokens(user)
     user.set_password(new_password)
     user.must_change_password = False
     user.password_changed_at = timezone.now()
@@ -68,7 +77,10 @@ def user_create(*, username: str, password: str, actor=None, phone: str = "", me
     """Create an account with its role bindings ((role, organization) pairs)."""
     user = User(username=username, member=member, must_change_password=must_change_password, **extra)
     user.phone = phone
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages})
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.full_clean(exclude=["password"])

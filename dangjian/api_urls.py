@@ -1,7 +1,23 @@
-"""The /api/v1/ router: each app registers its viewsets here."""
+"""The /api/v1/ router: each app's viewsets, the caller's profile and token login."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from accounts.api import AccountViewSet, MeView, RoleAssignmentViewSet, TokenView
+from members.api import MemberViewSet
+from orgs.api import OrganizationViewSet, PositionViewSet, TermViewSet, UnitViewSet
 
-urlpatterns = router.urls
+router = DefaultRouter(use_regex_path=False)  # typed <int:pk> converters
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("units", UnitViewSet, basename="unit")
+router.register("positions", PositionViewSet, basename="position")
+router.register("terms", TermViewSet, basename="term")
+router.register("members", MemberViewSet, basename="member")
+router.register("users", AccountViewSet, basename="user")
+router.register("role-assignments", RoleAssignmentViewSet, basename="role-assignment")
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="api-me"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    *router.urls,
+]

@@ -172,6 +172,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "组织、单位、职务、党员、用户与角色。所有数据按用户角色所绑定的组织范围过滤，身份证号与手机号按角色脱敏。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

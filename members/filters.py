@@ -2,6 +2,8 @@
 
 import django_filters
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from members.models import Member
 from members.selectors import member_search
@@ -36,5 +38,6 @@ class MemberFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         return member_search(queryset, value)
 
+    @extend_schema_field(OpenApiTypes.INT)  # the parameter is an organization id
     def filter_organization(self, queryset, name, value):
         return queryset.filter(Q(branch__path__startswith=value.path))

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -141,9 +142,24 @@ class OrganizationEvent(models.Model):
         return f"{self.organization} {self.get_kind_display()} {self.happened_on}"
 
 
+def _ancestor_paths(prefixes) -> set[str]:
+    width = PATH_SEGMENT_WIDTH + 1
+    return {p[:end] for p in prefixes for end in range(width, len(p) + 1, width)}
+
+
 class UnitQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(scope_for(user).q("organization__path", roles.READ))
+        """Units bound under the user's organizations, and the units of the organizations above them
+        (a branch secretary sees the department whose 机关党委 their branch belongs to)."""
+        scope = scope_for(user)
+        prefixes = scope.prefixes(roles.READ)
+        query = scope.q("organization__path", roles.READ)
+        if prefixes:
+            query |= Q(organization__path__in=_ancestor_paths(prefixes))
+        if scope.member_id:
+            member_model = apps.get_model("members", "Member")  # members sit above orgs
+            query |= Q(pk__in=member_model.objects.filter(pk=scope.member_id).values("unit_id"))
+        return self.filter(query)
 
     def writable_by(self, user):
         return self.filter(scope_for(user).q("organization__path", roles.WRITE))
@@ -239,6 +255,14 @@ class Position(models.Model):
         return f"{self.organization} {self.get_kind_display()} {self.member}"
 
 
+class TermQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(organization__in=Organization.objects.visible_to(user))
+
+    def writable_by(self, user):
+        return self.filter(scope_for(user).q("organization__path", roles.WRITE))
+
+
 class Term(models.Model):
     """One term (届) of an organization's committee, from election to expiry."""
 
@@ -247,6 +271,8 @@ class Term(models.Model):
     expires_on = models.DateField("届满日期")
     note = models.CharField("备注", max_length=255, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = TermQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "任期"
