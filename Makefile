@@ -17,7 +17,7 @@ node_modules/.installed: package.json
 	touch $@
 
 setup: $(VENV)/.installed node_modules/.installed
-	mkdir -p var
+	mkdir -p var static_root
 
 run: setup
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput

@@ -31,7 +31,11 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:  # a module not installed in this deployment
             continue
-        items.append({"label": label, "url": url, "icon": icon, "active": request.path == url or (url != "/" and request.path.startswith(url))})
+        items.append({"label": label, "url": url, "icon": icon, "active": False})
     if scope.member_id:
-        items.insert(1, {"label": "我的档案", "url": reverse("members:me"), "icon": "person-badge", "active": request.path == reverse("members:me")})
+        items.insert(1, {"label": "我的档案", "url": reverse("members:me"), "icon": "person-badge", "active": False})
+    # Highlight only the longest matching entry: /orgs/units/ is 机关单位, not 组织架构 too.
+    matches = [i for i in items if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {"nav_items": items, "user_scope": scope}

@@ -12,7 +12,7 @@ from django.db.models import Q
 from core import roles
 
 
-def _minimal(paths) -> tuple[str, ...]:
+def minimal_prefixes(paths) -> tuple[str, ...]:
     """Drop paths that lie under another path of the set."""
     kept: list[str] = []
     for path in sorted(set(paths)):
@@ -71,7 +71,7 @@ def scope_for(user, on: date | None = None) -> Scope:
     if member is not None:
         role_names.add(roles.Role.MEMBER)
     scope = Scope(
-        paths={cap: _minimal(p) for cap, p in paths.items()},
+        paths={cap: minimal_prefixes(p) for cap, p in paths.items()},
         role_names=frozenset(role_names),
         member_id=member.pk if member else None,
         member_branch_id=branch.pk if branch else None,

@@ -8,7 +8,15 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 
 from core import audit
-from orgs.models import Organization, OrganizationEvent, Position, Term, Unit, path_segment
+from orgs.models import (
+    Organization,
+    OrganizationEvent,
+    Position,
+    PositionKind,
+    Term,
+    Unit,
+    path_segment,
+)
 
 
 def _event(org, kind, *, actor=None, on=None, old="", new="", note=""):
@@ -59,6 +67,10 @@ def organization_move(*, org: Organization, new_parent: Organization, actor=None
     """Re-parent an organization; its whole subtree's paths change in one UPDATE."""
     if new_parent.path.startswith(org.path):
         raise ValidationError({"parent": "不能把组织调整到它自己或它的下级组织之下"})
+    if not org.is_active or not new_parent.is_active:
+        raise ValidationError({"parent": "已撤销或合并的组织不能调整隶属关系，也不能作为新的上级组织"})
+    if new_parent.pk == org.parent_id:
+        raise ValidationError({"parent": "该组织已隶属于所选上级组织"})
     before = audit.snapshot(org)
     old_parent_name = org.parent.name if org.parent_id else ""
     old_path, old_depth = org.path, org.depth
@@ -89,6 +101,8 @@ def organization_dissolve(*, org: Organization, on: date, reason: str, actor=Non
     """Dissolve (撤销): only when no active sub-organization or member is left under it."""
     from members.models import Member  # members sit below orgs; imported late to avoid a cycle
 
+    if not org.is_active:
+        raise ValidationError("该组织已撤销或合并")
     if Organization.objects.subtree(org, include_self=False).active().exists():
         raise ValidationError("该组织下仍有未撤销的下级组织，请先调整或撤销下级组织")
     if Member.objects.filter(branch=org).in_good_standing().exists():
@@ -105,10 +119,14 @@ def organization_merge(*, org: Organization, into: Organization, on: date, reaso
     """Merge org into another: children and members move over, org stays as history."""
     from members.services import member_transfer_internal
 
+    if not org.is_active:
+        raise ValidationError("该组织已撤销或合并")
     if org.pk == into.pk or into.path.startswith(org.path):
-        raise ValidationError("不能合并到自身或其下级组织")
+        raise ValidationError({"into": "不能合并到自身或其下级组织"})
     if not into.is_active:
-        raise ValidationError("目标组织已撤销或合并")
+        raise ValidationError({"into": "目标组织已撤销或合并"})
+    if not into.is_branch and org.members.in_good_standing().exists():
+        raise ValidationError({"into": "本组织仍有党员，只能并入党支部或联合党支部"})
     for child in org.children.active():
         organization_move(org=child, new_parent=into, actor=actor, on=on)
     for member in org.members.in_good_standing():
@@ -133,6 +151,13 @@ def unit_save(*, unit: Unit, actor=None) -> Unit:
 
 
 def position_appoint(*, organization, member, kind: str, started_on: date, actor=None) -> Position:
+    if not organization.is_active:
+        raise ValidationError("该组织已撤销或合并，不能任命职务")
+    holders = Position.objects.current(started_on).filter(organization=organization, kind=kind)
+    if holders.filter(member=member).exists():
+        raise ValidationError({"member": "该党员已担任此职务"})
+    if kind == PositionKind.SECRETARY and holders.exists():
+        raise ValidationError({"kind": "该组织已有在任书记，请先办理原书记离任"})
     position = Position(organization=organization, member=member, kind=kind, started_on=started_on)
     position.full_clean()
     position.save()
@@ -151,6 +176,10 @@ def position_end(*, position: Position, ended_on: date, actor=None) -> Position:
 
 
 def term_start(*, organization, started_on: date, expires_on: date, note: str = "", actor=None) -> Term:
+    if not organization.is_active:
+        raise ValidationError("该组织已撤销或合并，不能登记任期")
+    if expires_on <= started_on:
+        raise ValidationError({"expires_on": "届满日期须晚于本届开始日期"})
     term = Term(organization=organization, started_on=started_on, expires_on=expires_on, note=note)
     term.full_clean()
     term.save()
