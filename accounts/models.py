@@ -5,6 +5,7 @@ from datetime import date
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core import crypto, roles
 from core.fields import EncryptedTextField
@@ -75,7 +76,7 @@ class User(AbstractUser):
 
 class RoleAssignmentQuerySet(models.QuerySet):
     def active(self, on: date | None = None):
-        on = on or date.today()
+        on = on or timezone.localdate()
         return self.filter(Q(started_on__lte=on), Q(ended_on__isnull=True) | Q(ended_on__gte=on))
 
     def visible_to(self, user):
@@ -90,7 +91,7 @@ class RoleAssignment(models.Model):
     organization = models.ForeignKey(
         "orgs.Organization", verbose_name="所在组织", on_delete=models.PROTECT, related_name="role_assignments",
     )
-    started_on = models.DateField("开始日期", default=date.today)
+    started_on = models.DateField("开始日期", default=timezone.localdate)
     ended_on = models.DateField("结束日期", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 

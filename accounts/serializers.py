@@ -1,9 +1,9 @@
 """API shapes of accounts and role assignments. Passwords are write-only; phone numbers go out masked."""
 
-from datetime import date
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import RoleAssignment, User
@@ -128,7 +128,7 @@ class RoleAssignmentCreateSerializer(serializers.Serializer):
 
 class RoleRevokeSerializer(serializers.Serializer):
     effective_on = serializers.DateField(
-        label="停止生效日期", default=date.today, help_text="当天起该角色不再生效"
+        label="停止生效日期", default=timezone.localdate, help_text="当天起该角色不再生效"
     )
 
 

@@ -7,6 +7,8 @@ reads the value that was in force then.
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
 
 @dataclass(frozen=True)
 class RuleValue:
@@ -39,7 +41,7 @@ RULE_VALUES: tuple[RuleValue, ...] = (
 
 def rule_in_force(code: str, on: date | None = None) -> RuleValue:
     """The rule parameter in force on a date (today by default)."""
-    on = on or date.today()
+    on = on or timezone.localdate()
     for rule in RULE_VALUES:
         if rule.code == code and rule.effective_from <= on and (rule.effective_to is None or on <= rule.effective_to):
             return rule

@@ -15,7 +15,7 @@ class MemberQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = scope_for(user)
         query = scope.q("branch__path", roles.READ)
-        if scope.member_id:
+        if scope.member_id and not scope.allows(roles.READ, scope.member_branch_path):
             query |= Q(pk=scope.member_id)  # an ordinary member sees their own record
         return self.filter(query)
 

@@ -1,7 +1,6 @@
 """API shapes of member records. ID and phone numbers go out masked unless the viewer sees_sensitive."""
 
-from datetime import date
-
+from django.utils import timezone
 from rest_framework import serializers
 
 from core.api import enum_field, visible, writable
@@ -139,11 +138,11 @@ class MemberLookupSerializer(serializers.Serializer):
 
 class MemberTransferSerializer(serializers.Serializer):
     to_branch = writable(Organization, label="转入党支部")
-    on = serializers.DateField(label="转接日期", default=date.today)
+    on = serializers.DateField(label="转接日期", default=timezone.localdate)
     reason = serializers.CharField(label="转接原因", max_length=255)
 
 
 class MemberStatusSerializer(serializers.Serializer):
     status = MemberStatusField(label="党籍状态")
-    on = serializers.DateField(label="生效日期", default=date.today)
+    on = serializers.DateField(label="生效日期", default=timezone.localdate)
     reason = serializers.CharField(label="原因", max_length=255)

@@ -4,10 +4,16 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
 from core import audit
-from core.validators import id_number_birth_date, normalize_id_number, validate_id_number, validate_phone
+from core.validators import (
+    id_number_birth_date,
+    normalize_id_number,
+    validate_id_number,
+    validate_phone,
+)
 from members.models import Member, MembershipPeriod
 
 
@@ -78,7 +84,7 @@ def member_update(*, member: Member, actor=None, **fields) -> Member:
     member.save()
     audit.record_update(member, before, actor=actor)
     if new_branch is not None and new_branch.pk != member.branch_id:
-        member_transfer_internal(member=member, to_branch=new_branch, on=date.today(), reason="档案修改", actor=actor)
+        member_transfer_internal(member=member, to_branch=new_branch, on=timezone.localdate(), reason="档案修改", actor=actor)
     return member
 
 
@@ -87,6 +93,15 @@ def member_transfer_internal(*, member: Member, to_branch, on: date, reason: str
     """Move a member between branches on this platform, closing the old membership period."""
     if not to_branch.is_branch or not to_branch.is_active:
         raise ValidationError({"branch": "目标组织须为正常状态的党支部或联合党支部"})
+    if to_branch.pk == member.branch_id:
+        raise ValidationError({"branch": "该党员已在此党支部"})
+    if member.status != Member.Status.ACTIVE:
+        status = member.get_status_display()
+        raise ValidationError({"status": f"党籍状态为“{status}”的党员不能转接"})
+    current = MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).first()
+    if current is not None and on < current.started_on:
+        started = f"{current.started_on:%Y-%m-%d}"
+        raise ValidationError({"on": f"转接日期不能早于在当前组织的开始日期（{started}）"})
     before = audit.snapshot(member)
     MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
     MembershipPeriod.objects.create(member=member, organization=to_branch, started_on=on, reason=reason)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("new/", views.member_create, name="create"),
     path("<int:pk>/", views.member_detail, name="detail"),
     path("<int:pk>/edit/", views.member_edit, name="edit"),
+    path("<int:pk>/transfer/", views.member_transfer, name="transfer"),
+    path("<int:pk>/status/", views.member_status, name="status"),
 ]

@@ -4,11 +4,11 @@ Management forms are plain forms (not ModelForms) so that the service, not the f
 object: the service snapshots the unchanged object for the audit log and the history.
 """
 
-from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from core.rules import rule_value
 from members.models import Member
@@ -17,7 +17,7 @@ from orgs.models import BRANCH_KINDS, Organization, OrgKind, PositionKind, Unit
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def date_field(label: str, required: bool = True, initial=date.today) -> forms.DateField:
+def date_field(label: str, required: bool = True, initial=timezone.localdate) -> forms.DateField:
     return forms.DateField(label=label, required=required, initial=initial, widget=DATE_WIDGET)
 
 

@@ -6,6 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core import roles
 from core.scoping import scope_for
@@ -124,7 +125,7 @@ class OrganizationEvent(models.Model):
 
     organization = models.ForeignKey(Organization, verbose_name="党组织", on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("事项", max_length=16, choices=Kind.choices)
-    happened_on = models.DateField("日期", default=date.today)
+    happened_on = models.DateField("日期", default=timezone.localdate)
     old_value = models.CharField("原值", max_length=255, blank=True)
     new_value = models.CharField("新值", max_length=255, blank=True)
     note = models.CharField("说明", max_length=500, blank=True)
@@ -224,7 +225,7 @@ COMMITTEE_POSITIONS = (
 
 class PositionQuerySet(models.QuerySet):
     def current(self, on: date | None = None):
-        on = on or date.today()
+        on = on or timezone.localdate()
         return self.filter(Q(started_on__lte=on), Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
     def visible_to(self, user):

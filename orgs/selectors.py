@@ -6,6 +6,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from core.rules import rule_in_force
 from core.scoping import minimal_prefixes
@@ -116,7 +117,7 @@ def summarize(orgs: list[Organization], on: date | None = None) -> list[OrgSumma
 
     Subtree counts cover every descendant, visible or not: a figure for X is a figure for all under X.
     """
-    on = on or date.today()
+    on = on or timezone.localdate()
     if not orgs:
         return []
     summaries = {o.pk: OrgSummary(org=o) for o in orgs}

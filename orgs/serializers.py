@@ -1,7 +1,6 @@
 """API shapes of organizations, units, positions and terms. Input serializers only parse: services write."""
 
-from datetime import date
-
+from django.utils import timezone
 from rest_framework import serializers
 
 from core.api import enum_field, visible, writable
@@ -107,19 +106,19 @@ class OrganizationCreateSerializer(OrganizationUpdateSerializer):
 
 class OrganizationMoveSerializer(serializers.Serializer):
     parent = writable(Organization, label="新的上级党组织")
-    on = serializers.DateField(label="调整日期", default=date.today)
+    on = serializers.DateField(label="调整日期", default=timezone.localdate)
 
 
 class OrganizationMergeSerializer(serializers.Serializer):
     into = writable(Organization, label="并入组织")
-    on = serializers.DateField(label="合并日期", default=date.today)
+    on = serializers.DateField(label="合并日期", default=timezone.localdate)
     reason = serializers.CharField(
         label="说明", max_length=500, required=False, default="", allow_blank=True
     )
 
 
 class OrganizationDissolveSerializer(serializers.Serializer):
-    on = serializers.DateField(label="撤销日期", default=date.today)
+    on = serializers.DateField(label="撤销日期", default=timezone.localdate)
     reason = serializers.CharField(label="撤销原因", max_length=500)
 
 
@@ -170,7 +169,7 @@ class PositionSerializer(serializers.ModelSerializer):
 
 
 class PositionEndSerializer(serializers.Serializer):
-    ended_on = serializers.DateField(label="离任日期", default=date.today)
+    ended_on = serializers.DateField(label="离任日期", default=timezone.localdate)
 
 
 class TermCreateSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.utils import timezone
 
 from core import audit
 from orgs.models import (
@@ -21,7 +22,7 @@ from orgs.models import (
 
 def _event(org, kind, *, actor=None, on=None, old="", new="", note=""):
     OrganizationEvent.objects.create(
-        organization=org, kind=kind, happened_on=on or date.today(), old_value=old[:255],
+        organization=org, kind=kind, happened_on=on or timezone.localdate(), old_value=old[:255],
         new_value=new[:255], note=note[:500], recorded_by=actor if getattr(actor, "pk", None) else None,
     )
 

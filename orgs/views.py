@@ -3,7 +3,6 @@ the management actions. Reads go through visible_to/get_for_user; writes through
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -14,11 +13,13 @@ from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core import audit, roles
 from core.access import get_for_user, refuse
 from core.excel import xlsx_response
+from core.htmx import wants_partial
 from core.rules import rule_in_force
 from core.scoping import scope_for
 from orgs import services
@@ -256,8 +257,7 @@ def tree(request):
         "show_closed": show_closed,
         "closed_param": "1" if show_closed else "",
     }
-    partial = request.htmx and not request.htmx.history_restore_request
-    return render(request, "orgs/_tree_body.html" if partial else "orgs/tree.html", context)
+    return render(request, "orgs/_tree_body.html" if wants_partial(request) else "orgs/tree.html", context)
 
 
 @login_required
@@ -343,7 +343,7 @@ def tree_export(request):
         object_type="orgs.organization",
         detail=f"导出组织架构 {len(data)} 条" + (f"（{filters}）" if filters else ""),
     )
-    return xlsx_response(f"组织架构_{date.today():%Y%m%d}.xlsx", [("组织架构", headers, data)])
+    return xlsx_response(f"组织架构_{timezone.localdate():%Y%m%d}.xlsx", [("组织架构", headers, data)])
 
 
 # ---------------------------------------------------------------- detail
@@ -482,7 +482,7 @@ def unit_export(request):
         object_type="orgs.unit",
         detail=f"导出机关单位 {len(data)} 条（{request.GET.urlencode() or '无筛选'}）",
     )
-    return xlsx_response(f"机关单位_{date.today():%Y%m%d}.xlsx", [("机关单位", headers, data)])
+    return xlsx_response(f"机关单位_{timezone.localdate():%Y%m%d}.xlsx", [("机关单位", headers, data)])
 
 
 # ---------------------------------------------------------------- management
