@@ -73,3 +73,25 @@ def record_update(instance, before: dict, actor=None, detail=""):
 
 def record_delete(instance, actor=None, detail=""):
     return record(Action.DELETE, actor=actor, instance=instance, changes=diff(snapshot(instance), {}), detail=detail)
+
+
+def record_many(action, instances_with_changes, actor=None, *, detail="") -> list[AuditLog]:
+    """One audit entry per (instance, changes) pair, written in bulk (imports of thousands of rows)."""
+    ip, agent, path = _client(current_request.get())
+    entries = [
+        AuditLog(
+            actor=actor,
+            actor_name=getattr(actor, "username", "") or "",
+            action=action,
+            object_type=instance._meta.label_lower,
+            object_id=str(instance.pk),
+            object_repr=str(instance)[:255],
+            changes=changes or {},
+            detail=detail[:500],
+            ip=ip,
+            user_agent=agent,
+            path=path,
+        )
+        for instance, changes in instances_with_changes
+    ]
+    return AuditLog.objects.bulk_create(entries, batch_size=500)
