@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "accounts",
     "orgs",
     "members",
+    "notifications",
+    "orglife",
     "demo",
 ]
 
@@ -191,3 +193,11 @@ LOGGING = {
 # Under `make run` (DEBUG) WhiteNoise serves straight from the finders; production runs collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Organizational life: records close this many days after their month ends (later changes need a reason),
+# and the QR sign-in window around an activity.
+ORGLIFE_CORRECTION_GRACE_DAYS = env_int("DANGJIAN_ORGLIFE_GRACE_DAYS", 10)
+ORGLIFE_SIGNIN_OPEN_MINUTES_BEFORE = env_int("DANGJIAN_SIGNIN_OPEN_MINUTES_BEFORE", 30)
+ORGLIFE_SIGNIN_CLOSE_HOURS_AFTER = env_int("DANGJIAN_SIGNIN_CLOSE_HOURS_AFTER", 2)
+# Reminders: days before a period ends when an open requirement is reminded.
+ORGLIFE_REMIND_DAYS_BEFORE = env_int("DANGJIAN_REMIND_DAYS_BEFORE", 7)
