@@ -11,7 +11,7 @@ from core.roles import Role
 from core.validators import id_check_char
 from members.models import Member, MembershipPeriod
 from members.services import name_initials
-from orgs.models import OrgKind, Organization, Position, PositionKind, Term, Unit, path_segment
+from orgs.models import Organization, OrgKind, Position, PositionKind, Term, Unit, path_segment
 
 PASSWORD = "Dangjian#2026"
 _serial = count(1)

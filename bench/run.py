@@ -1,0 +1,188 @@
+"""Benchmark harness: builds the `city` demo data, times pages, export and import, writes the report.
+
+    .venv/bin/python bench/run.py [--db sqlite|postgres|both] [--skip-build] [--runs 15] [--warmups 3]
+
+Each database is measured in its own process (the database is fixed when Django starts). The last
+figures per database are kept in bench/results.json, so a run on one database keeps the other's
+column; docs/PERFORMANCE.md is regenerated from that file.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+SQLITE_PATH = ROOT / "var" / "bench.sqlite3"
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+PG_DATABASE = "dangjian_bench"
+DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+# (key, what, target in seconds)
+METRICS = (
+    ("build", "生成 city 规模演示数据（`demo_city --scale city`）", 180),
+    ("search_surname", "党员搜索：姓氏 `/members/?q=王`", 0.05),
+    ("search_initials", "党员搜索：拼音首字母 `/members/?q=zw`", 0.05),
+    ("tree", "组织树页面 `/orgs/`", 0.1),
+    ("member_list", "党员列表页面 `/members/`", 0.08),
+    ("export", "导出全部党员 `/members/export/`", 15),
+    ("import_new", "导入党员 .xlsx（首次导入，逐条新建档案）", 60),
+    ("import_again", "再次导入同一文件（按身份证号比对，无变化）", 60),
+)
+
+
+def database_url(db: str) -> str:
+    return f"{PG_SERVER}/{PG_DATABASE}" if db == "postgres" else f"sqlite:///{SQLITE_PATH}"
+
+
+def fresh_database(db: str) -> None:
+    if db == "sqlite":
+        SQLITE_PATH.parent.mkdir(exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+
+
+def run_one(db: str, args) -> dict:
+    """Measure one database in a child process; returns its figures or an explanation."""
+    try:
+        if not args.skip_build:
+            fresh_database(db)
+    except Exception as error:
+        return {"error": f"{DATABASES[db]} 不可用：{error}"}
+    out = ROOT / "bench" / "out" / f"{db}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(db),
+        "DJANGO_SETTINGS_MODULE": "dangjian.settings",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_DEBUG": "0",
+    }
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        str(out),
+        "--runs",
+        str(args.runs),
+        "--warmups",
+        str(args.warmups),
+    ] + (["--skip-build"] if args.skip_build else [])
+    finished = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    if finished.returncode or not out.exists():
+        return {"error": f"测量进程失败（退出码 {finished.returncode}）"}
+    return json.loads(out.read_text())
+
+
+def shown(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def cell(figures: dict | None, key: str, target: float) -> str:
+    if not figures:
+        return "未运行"
+    if "error" in figures:
+        return "未测量"
+    result = figures["results"].get(key)
+    if result is None or result["seconds"] is None:
+        return "未测量" + (f"（{result['note'].removeprefix('尚未测量：')}）" if result else "")
+    mark = "✅" if result["seconds"] <= target else "❌ 超出目标"
+    return f"{shown(result['seconds'])} {mark}"
+
+
+def render(all_results: dict) -> str:
+    lines = [
+        "# 性能基准",
+        "",
+        "由 `bench/run.py` 生成；表格和其下的测量说明每次运行都会重写，请勿手改。",
+        "",
+        "## 如何运行",
+        "",
+        "```bash",
+        "make bench                                   # 两种数据库都测（约 10 分钟）",
+        ".venv/bin/python bench/run.py --db sqlite    # 只测 SQLite（另一列保留上次结果）",
+        ".venv/bin/python bench/run.py --db postgres  # 只测 PostgreSQL",
+        ".venv/bin/python bench/run.py --skip-build   # 沿用上次生成的库，只测页面、导出和导入",
+        "```",
+        "",
+        "- 每种数据库先建一个空库：SQLite 为 `var/bench.sqlite3`；PostgreSQL 为 `dangjian_bench`"
+        "（连接 `BENCH_PG_SERVER`，默认 `postgres://postgres@127.0.0.1:5432`，每次删库重建），执行迁移后用"
+        " `demo_city --scale city --seed 1` 生成约 4 万名党员，并计时。",
+        "- 页面耗时为服务器端耗时：用 `django.test.Client` 以机关工委管理员 `gwadmin`（`force_login`）请求，"
+        "只计 `client.get` 本身（含全部中间件、视图、模板和会话保存，不含网络和浏览器渲染），预热后取中位数；"
+        "`DEBUG` 关闭。",
+        "- 导入：先把管理员范围内的党员按导入模板的列（姓名、性别、民族、身份证号、出生日期、手机号、学历、"
+        "工作单位、职务、入党日期、转正日期、党员类型、党员类别、所在党支部）写成 .xlsx，"
+        "再清空这些党员（及其职务、组织关系记录），调用 `members.importers.import_members(path, actor=gwadmin,"
+        " dry_run=False)` 首次导入；随后用同一文件再导入一次（全部无变化）。",
+        "- 页面或导入模块尚未完成（404、500 或模块不存在）时记为“未测量”，其余项照常测量。",
+        "- 结果受机器负载影响：测量说明记录了测量结束时的系统负载，负载高于核数（如开发机上同时跑着测试）时"
+        "页面耗时明显偏高，应在空闲时复测。",
+        "",
+        "## 结果",
+        "",
+        "| 项目 | 目标 | " + " | ".join(DATABASES.values()) + " |",
+        "|---|---|" + "---|" * len(DATABASES),
+    ]
+    for key, what, target in METRICS:
+        cells = [cell(all_results.get(db), key, target) for db in DATABASES]
+        lines.append(f"| {what} | ≤ {shown(target)} | " + " | ".join(cells) + " |")
+    lines += ["", "## 测量说明", ""]
+    for db, label in DATABASES.items():
+        figures = all_results.get(db)
+        if not figures:
+            lines.append(f"- {label}：尚未运行。")
+            continue
+        if "error" in figures:
+            lines.append(f"- {label}：{figures['error']}")
+            continue
+        m = figures["machine"]
+        lines.append(
+            f"- {label}：{figures['date']} 测量；{m['cores']} 核 {m['cpu']}，内存 {m['memory_gib']} GiB；"
+            f"Python {m['python']}，Django {m['django']}，{m['database']}；"
+            f"测量结束时系统负载（1/5/15 分钟）{m.get('load', '未记录')}。"
+        )
+        for key, what, _target in METRICS:
+            result = figures["results"].get(key)
+            if result:
+                lines.append(f"  - {what}：{result['note']}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--skip-build", action="store_true", help="reuse the last bench database")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument("--worker", metavar="OUT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        sys.path.insert(0, str(ROOT))
+        sys.path.insert(0, str(ROOT / "bench"))
+        from measure import measure
+
+        figures = measure(args.skip_build, args.runs, args.warmups)
+        Path(args.worker).write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+        return
+    all_results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        all_results[db] = run_one(db, args)
+    RESULTS.write_text(json.dumps(all_results, ensure_ascii=False, indent=1) + "\n")
+    DOC.write_text(render(all_results))
+    print(DOC.read_text())
+
+
+if __name__ == "__main__":
+    main()

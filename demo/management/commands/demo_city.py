@@ -1,0 +1,71 @@
+"""Builds the demo city: a deterministic tree of organizations, units, members and demo accounts."""
+
+import time
+from datetime import date
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from demo.accounts import AccountsTaken
+from demo.build import has_data, reset_database, write_city
+from demo.plan import SCALES, plan_city
+
+
+class Command(BaseCommand):
+    help = "生成演示用的市直机关党建数据（随机种子和基准日相同则数据完全相同）"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=list(SCALES),
+            default="demo",
+            help="规模：demo 约1500名党员，city 约40000名党员（tiny 仅供自动化测试）",
+        )
+        parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）")
+        parser.add_argument(
+            "--as-of",
+            type=date.fromisoformat,
+            default=None,
+            help="基准日期 YYYY-MM-DD（默认今天）：任期届满、预备期等都相对它生成",
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="库中已有组织或党员数据时什么也不做"
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="先清空组织、党员、账号及引用它们的全部数据（仅限开发环境）",
+        )
+
+    def handle(self, *args, scale, seed, as_of, if_empty, reset, **options):
+        if has_data():
+            if if_empty:
+                self.stdout.write("数据库中已有组织或党员数据，跳过生成演示数据。")
+                return
+            if not reset:
+                raise CommandError(
+                    "数据库中已有组织或党员数据。如确需重新生成演示数据，请加 --reset（将清空现有数据）。"
+                )
+        if reset:
+            if settings.FIELD_ENCRYPTION_KEY not in settings.DEV_FIELD_KEYS:
+                raise CommandError("已配置正式加密密钥，疑似生产环境：拒绝执行 --reset。")
+            tables = reset_database()
+            self.stderr.write(
+                self.style.WARNING(
+                    f"警告：已清空 {len(tables)} 张表（组织、单位、党员、账号、审计日志等）。"
+                )
+            )
+        started = time.perf_counter()
+        plan = plan_city(scale, seed, as_of)
+        try:
+            counts = write_city(plan)
+        except AccountsTaken as error:
+            raise CommandError(str(error))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已生成演示数据（规模 {scale}，随机种子 {seed}，基准日 {plan.as_of}）：单位 {counts['units']} 个，"
+                f"党组织 {counts['orgs']} 个，党员 {counts['members']} 名，职务 {counts['positions']} 条，"
+                f"演示账号 {counts['accounts']} 个；用时 {time.perf_counter() - started:.1f} 秒。"
+            )
+        )
+        self.stdout.write("运行 `python manage.py demo_accounts` 查看演示账号。")
