@@ -5,26 +5,12 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from core.masking import mask_id_number, mask_phone
+from members.importers import MEMBER_SHEET
 from members.models import Member
 from members.selectors import sees_sensitive
 
 # Same order as the member import template, so a full (unmasked) export re-imports cleanly.
-MEMBER_EXPORT_HEADERS = (
-    "姓名",
-    "性别",
-    "民族",
-    "身份证号",
-    "出生日期",
-    "手机号",
-    "学历",
-    "工作单位",
-    "职务",
-    "入党日期",
-    "转正日期",
-    "党员类型",
-    "党员类别",
-    "所在党支部",
-)
+MEMBER_EXPORT_HEADERS = tuple(column.header for column in MEMBER_SHEET.columns)
 # Only the columns the sheet needs: model instances are most of the cost of a 40,000-row export.
 EXPORT_FIELDS = (
     "name",

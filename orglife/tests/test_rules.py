@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from dangjian.testing import MemberFactory
 from orglife import services
-from orglife.compliance import MET, MISSED, NOT_APPLICABLE, PENDING, compliance, rollup, subtree_compliance
+from orglife.compliance import (
+    MET,
+    MISSED,
+    NOT_APPLICABLE,
+    PENDING,
+    compliance,
+    rollup,
+    subtree_compliance,
+)
 from orglife.models import Activity, LifeRule
 from orglife.periods import period_of
 from orgs.models import Position, PositionKind, Term
