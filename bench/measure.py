@@ -14,22 +14,6 @@ from pathlib import Path
 from statistics import median
 
 OUT = Path(__file__).resolve().parent / "out"
-IMPORT_HEADERS = (
-    "姓名",
-    "性别",
-    "民族",
-    "身份证号",
-    "出生日期",
-    "手机号",
-    "学历",
-    "工作单位",
-    "职务",
-    "入党日期",
-    "转正日期",
-    "党员类型",
-    "党员类别",
-    "所在党支部",
-)
 
 
 def log(message: str) -> None:
@@ -110,7 +94,9 @@ def write_import_file(user) -> tuple[Path, int]:
 
         headers = MEMBER_SHEET.headers
     except ImportError:
-        headers = list(IMPORT_HEADERS)
+        from members.exports import MEMBER_EXPORT_HEADERS
+
+        headers = list(MEMBER_EXPORT_HEADERS)
     members = Member.objects.visible_to(user)
     OUT.mkdir(exist_ok=True)
     path = OUT / "members.xlsx"

@@ -102,5 +102,9 @@ def reset_database() -> list[str]:
         no_style(), tables, reset_sequences=True, allow_cascade=False
     )
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Deferred FK checks of rows written earlier in the same transaction block TRUNCATE.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         connection.ops.execute_sql_flush(statements)
     return tables

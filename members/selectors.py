@@ -17,9 +17,11 @@ def member_search(queryset: QuerySet, text: str) -> QuerySet:
         return queryset
     if PHONE_PATTERN.match(text):
         return queryset.filter(phone_digest=crypto.digest(text))
-    query = Q(name__icontains=text)
+    # Chinese has no letter case: a plain LIKE skips the UPPER() that icontains puts on every row.
+    lookup = "icontains" if text.isascii() else "contains"
+    query = Q(**{f"name__{lookup}": text})
     # Matching units first (a few dozen rows) beats joining the unit table for every member.
-    unit_ids = list(Unit.objects.filter(name__icontains=text).values_list("pk", flat=True))
+    unit_ids = list(Unit.objects.filter(**{f"name__{lookup}": text}).values_list("pk", flat=True))
     if unit_ids:
         query |= Q(unit_id__in=unit_ids)
     if text.isascii() and text.isalpha():
