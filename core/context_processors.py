@@ -11,6 +11,10 @@ NAV_ITEMS = (
     ("组织架构", "orgs:tree", "diagram-3", roles.READ),
     ("机关单位", "orgs:unit_list", "building", roles.READ),
     ("党员信息", "members:list", "people", roles.READ),
+    ("组织生活", "orglife:workbench", "calendar-check", roles.READ),
+    ("活动日历", "orglife:calendar", "calendar3", roles.READ),
+    ("达标情况", "orglife:overview", "grid-3x3", roles.READ),
+    ("组织生活规则", "orglife:rules", "journal-check", roles.READ),
     ("数据导入", "orgs:import", "upload", roles.WRITE),
     ("用户与角色", "accounts:user_list", "person-gear", roles.MANAGE_USERS),
     ("审计日志", "core:audit_log", "journal-text", roles.READ_AUDIT),
@@ -34,6 +38,7 @@ def navigation(request):
         items.append({"label": label, "url": url, "icon": icon, "active": False})
     if scope.member_id:
         items.insert(1, {"label": "我的档案", "url": reverse("members:me"), "icon": "person-badge", "active": False})
+        items.insert(2, {"label": "我的组织生活", "url": reverse("orglife:mine"), "icon": "person-check", "active": False})
     # Highlight only the longest matching entry: /orgs/units/ is 机关单位, not 组织架构 too.
     matches = [i for i in items if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))]
     if matches:

@@ -5,6 +5,14 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import AccountViewSet, MeView, RoleAssignmentViewSet, TokenView
 from members.api import MemberViewSet
+from notifications.api import NotificationViewSet
+from orglife.api import (
+    ActivityViewSet,
+    ComplianceView,
+    LifeRuleViewSet,
+    MeAttendanceView,
+    SignInView,
+)
 from orgs.api import OrganizationViewSet, PositionViewSet, TermViewSet, UnitViewSet
 
 router = DefaultRouter(use_regex_path=False)  # typed <int:pk> converters
@@ -15,9 +23,15 @@ router.register("terms", TermViewSet, basename="term")
 router.register("members", MemberViewSet, basename="member")
 router.register("users", AccountViewSet, basename="user")
 router.register("role-assignments", RoleAssignmentViewSet, basename="role-assignment")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("rules", LifeRuleViewSet, basename="rule")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
+    path("me/attendance/", MeAttendanceView.as_view(), name="api-me-attendance"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("signin/", SignInView.as_view(), name="api-signin"),
+    path("compliance/", ComplianceView.as_view(), name="api-compliance"),
     *router.urls,
 ]

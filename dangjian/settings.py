@@ -65,6 +65,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -171,7 +172,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "智慧机关党建平台 API",
-    "DESCRIPTION": "组织、单位、职务、党员、用户与角色。所有数据按用户角色所绑定的组织范围过滤，身份证号与手机号按角色脱敏。",
+    "DESCRIPTION": "组织、单位、职务、党员、用户与角色；组织生活、出席与签到、规则、达标情况与消息。所有数据按用户角色所绑定的组织范围过滤，身份证号与手机号按角色脱敏。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
@@ -182,6 +183,7 @@ SPECTACULAR_SETTINGS = {
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "dangjian@localhost")
+SITE_URL = env_str("DJANGO_SITE_URL", "")  # absolute links in e-mails, e.g. https://dangjian.example.gov.cn
 
 LOGGING = {
     "version": 1,
@@ -199,5 +201,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 ORGLIFE_CORRECTION_GRACE_DAYS = env_int("DANGJIAN_ORGLIFE_GRACE_DAYS", 10)
 ORGLIFE_SIGNIN_OPEN_MINUTES_BEFORE = env_int("DANGJIAN_SIGNIN_OPEN_MINUTES_BEFORE", 30)
 ORGLIFE_SIGNIN_CLOSE_HOURS_AFTER = env_int("DANGJIAN_SIGNIN_CLOSE_HOURS_AFTER", 2)
+# Activity attachments (photos, PDF, Word): largest file accepted.
+ORGLIFE_ATTACHMENT_MAX_BYTES = env_int("DANGJIAN_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 # Reminders: days before a period ends when an open requirement is reminded.
 ORGLIFE_REMIND_DAYS_BEFORE = env_int("DANGJIAN_REMIND_DAYS_BEFORE", 7)

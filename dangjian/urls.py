@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("orgs/", include("orgs.urls")),
     path("members/", include("members.urls")),
+    path("orglife/", include("orglife.urls")),
+    path("notifications/", include("notifications.urls")),
     path("system/", include("core.urls")),
     path("api/v1/", include("dangjian.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

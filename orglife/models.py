@@ -88,6 +88,7 @@ class Activity(models.Model):
     # Quorum (R-LIFE-2): whether the activity counts toward the rules, and why not.
     counts = models.BooleanField("计入达标", default=True, editable=False)
     invalid_reason = models.CharField("不计入原因", max_length=255, blank=True, editable=False)
+    cancel_reason = models.CharField("取消原因", max_length=255, blank=True, editable=False)
     signin_token = models.CharField("签到码", max_length=43, unique=True, editable=False)
     signin_opens_at = models.DateTimeField("签到开始", null=True, blank=True)
     signin_closes_at = models.DateTimeField("签到截止", null=True, blank=True)

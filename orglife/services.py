@@ -132,9 +132,12 @@ def activity_schedule(*, organization, kind: str, starts_at: datetime, topic: st
     return activity
 
 
-def _write_attendance(activity: Activity, attendance: list[dict], guests: list[dict], actor) -> None:
+def _write_attendance(activity: Activity, attendance: list[dict], guests: list[dict], actor) -> list[Attendance]:
     """Replace the attendance list: members of the roster plus invited guests."""
-    allowed = set(roster(activity.organization).values_list("pk", flat=True))
+    # Members already on the list stay allowed: correcting an old record must not fail because one of
+    # its attendees has since moved to another branch.
+    existing = dict(activity.attendances.filter(member__isnull=False).values_list("member_id", "signed_in_at"))
+    allowed = set(roster(activity.organization).values_list("pk", flat=True)) | set(existing)
     rows, seen = [], set()
     for entry in attendance:
         member_id = int(entry["member_id"])
@@ -158,11 +161,10 @@ def _write_attendance(activity: Activity, attendance: list[dict], guests: list[d
         rows.append(Attendance(activity=activity, guest_name=name[:50], role=guest.get("role") or Attendance.Role.GUEST,
                                status=Attendance.Status.PRESENT))
     # Keep QR sign-in times of members still on the list.
-    signed = dict(activity.attendances.filter(signed_in_at__isnull=False).values_list("member_id", "signed_in_at"))
     for row in rows:
-        row.signed_in_at = signed.get(row.member_id)
+        row.signed_in_at = existing.get(row.member_id)
     activity.attendances.all().delete()
-    Attendance.objects.bulk_create(rows)
+    return Attendance.objects.bulk_create(rows)
 
 
 @transaction.atomic
@@ -190,23 +192,42 @@ def activity_record(*, activity: Activity | None = None, organization=None, acto
     _prepare(activity)
     if activity.starts_at > timezone.now() + timedelta(hours=1):
         raise ValidationError({"starts_at": "尚未开始的活动不能记录为已开展，请先“计划”"})
-    if creating and period_closed(activity.held_on) and not correction_reason.strip():
-        raise ValidationError({"correction_reason": "补录已结账期间的活动须填写补录原因"})
+    if period_closed(activity.held_on) and not correction_reason.strip():
+        # Back-filling, completing late, or moving a record into a closed month all need a reason.
+        message = "补录已结账期间的活动须填写补录原因" if creating else "该活动所在期间已结账，修改须填写更正原因"
+        raise ValidationError({"correction_reason": message})
     activity.speaker_is_secretary = False
     activity.save()
+    attendance_changes = {}
     if attendance is not None or guests is not None:
-        _write_attendance(activity, attendance or [], guests or [], actor)
+        old_rows = [] if creating else list(activity.attendances.all())
+        new_rows = _write_attendance(activity, attendance or [], guests or [], actor)
+        attendance_changes = audit.diff(_attendance_state(old_rows), _attendance_state(new_rows))
     activity.speaker_is_secretary = _speaker_is_secretary(activity)
     evaluate_validity(activity)
     activity.save(update_fields=["speaker_is_secretary", "counts", "invalid_reason"])
     for cell in {old_cells, _cells(activity)} - {None}:
         refresh_tally(*cell)
+    # The log holds the reason and the attendance changes too (a correction may touch only attendance).
     detail = f"更正原因：{correction_reason}" if correction_reason else ""
+    changes = audit.diff(before, audit.snapshot(activity))
+    if attendance_changes:
+        changes["attendance"] = attendance_changes
     if creating:
-        audit.record_create(activity, actor=actor)
-    else:
-        audit.record_update(activity, before, actor=actor, detail=detail or "记录为已开展")
+        audit.record(audit.Action.CREATE, actor=actor, instance=activity, changes=changes, detail=detail)
+    elif changes or detail:
+        audit.record(audit.Action.UPDATE, actor=actor, instance=activity, changes=changes,
+                     detail=detail or "记录为已开展")
     return activity
+
+
+def _attendance_state(rows) -> dict:
+    """Attendance as {who: status[/leave reason]} for the audit log."""
+    return {
+        f"member:{r.member_id}" if r.member_id else f"guest:{r.guest_name}":
+            f"{r.status}/{r.leave_reason}" if r.leave_reason else r.status
+        for r in rows
+    }
 
 
 @transaction.atomic
@@ -220,7 +241,8 @@ def activity_cancel(*, activity: Activity, reason: str, actor=None) -> Activity:
         reason = f"（已结账期间）{reason}"
     activity.status = Activity.Status.CANCELLED
     activity.counts = False
-    activity.save(update_fields=["status", "counts", "updated_at"])
+    activity.cancel_reason = reason[:255]
+    activity.save(update_fields=["status", "counts", "cancel_reason", "updated_at"])
     if cells:
         refresh_tally(*cells)
     audit.record_update(activity, before, actor=actor, detail=f"取消：{reason}")
@@ -251,7 +273,6 @@ class SignInRefused(Exception):
     """A QR sign-in that cannot be accepted; the message is shown to the member."""
 
 
-@transaction.atomic
 def signin(*, token: str, user, now: datetime | None = None) -> Attendance:
     """A logged-in member scans the activity's QR code during its window and is marked present, once."""
     now = now or timezone.now()
@@ -260,8 +281,14 @@ def signin(*, token: str, user, now: datetime | None = None) -> Attendance:
         raise SignInRefused("签到码无效或活动已取消")
     member = getattr(user, "member", None)
     if member is None or not roster(activity.organization).filter(pk=member.pk).exists():
+        # Outside the transaction below: the refusal must stay in the audit log.
         audit.record(audit.Action.ACCESS_DENIED, actor=user, instance=activity, detail="非本组织党员扫码签到")
         raise SignInRefused(f"您不是{activity.organization.name}的党员，不能签到")
+    return _signin_member(activity, member, user, now)
+
+
+@transaction.atomic
+def _signin_member(activity: Activity, member, user, now: datetime) -> Attendance:
     if now < activity.signin_opens_at:
         raise SignInRefused(f"签到尚未开始（{timezone.localtime(activity.signin_opens_at):%m月%d日 %H:%M}开始）")
     if now > activity.signin_closes_at:
