@@ -1,7 +1,9 @@
 """The measurements, run inside one Django process bound to one database (see bench/run.py).
 
-Server time is taken with django.test.Client around client.get, logged in as the city admin
-(gwadmin) with force_login: no network, no browser, but the full middleware and view stack.
+Server time is taken with django.test.Client around client.get, logged in with force_login as the
+city admin (gwadmin) or, for the workbench, a branch secretary (zbsj1): no network, no browser, but
+the full middleware and view stack. Recording an activity calls orglife.services.activity_record
+directly, each run in a transaction rolled back afterwards.
 """
 
 import os
@@ -56,11 +58,91 @@ def time_page(client, url: str, runs: int, warmups: int) -> dict:
 def build_city() -> dict:
     from django.core.management import call_command
 
+    from orglife.models import Activity, Attendance
+
     started = time.perf_counter()
     call_command("demo_city", scale="city", seed=1, stdout=StringIO())
+    seconds = time.perf_counter() - started
     return {
-        "seconds": time.perf_counter() - started,
-        "note": "demo_city --scale city --seed 1，含 13 个演示账号",
+        "seconds": seconds,
+        "note": f"demo_city --scale city --seed 1，含 13 个演示账号和三年组织生活："
+        f"{Activity.objects.count():,} 次活动、{Attendance.objects.count():,} 条出席记录",
+    }
+
+
+def time_record(user, runs: int, warmups: int) -> dict:
+    """activity_record with 50 attendees on a 50-member branch, rolled back after each run."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from members.models import Member
+    from orglife.services import activity_record, roster
+    from orgs.models import BRANCH_KINDS, Organization
+
+    in_good_standing = Q(members__status=Member.Status.ACTIVE)
+    branch = (
+        Organization.objects.filter(kind__in=BRANCH_KINDS)
+        .annotate(size=Count("members", filter=in_good_standing))
+        .order_by("-size", "path")
+        .first()
+    )
+    members = list(roster(branch).order_by("id").values_list("id", flat=True)[:50])
+    if len(members) < 50:
+        return not_measured(f"最大的支部只有 {len(members)} 名党员")
+    attendance = [{"member_id": m, "status": "present"} for m in members[:45]]
+    attendance += [
+        {"member_id": m, "status": "leave", "leave_reason": "出差"} for m in members[45:48]
+    ]
+    attendance += [{"member_id": m, "status": "absent"} for m in members[48:]]
+    starts = timezone.now() - timedelta(hours=2)
+    samples = []
+    try:
+        for run in range(warmups + runs):
+            with transaction.atomic():
+                started = time.perf_counter()
+                activity_record(
+                    organization=branch, actor=user, attendance=attendance, kind="theme_day",
+                    starts_at=starts, topic="基准测试：主题党日", place="党员活动室",
+                )  # fmt: skip
+                if run >= warmups:
+                    samples.append(time.perf_counter() - started)
+                transaction.set_rollback(True)
+    except Exception as error:
+        log(traceback.format_exc())
+        return not_measured(f"出错 {type(error).__name__}：{error}")
+    return {
+        "seconds": median(samples),
+        "note": f"{branch.name}（{len(members)} 人：出席 45、请假 3、缺席 2），直接调用服务，"
+        f"{runs} 次中位数（预热 {warmups} 次），每次在事务中执行后回滚",
+        "samples": [round(s, 4) for s in samples],
+    }
+
+
+def time_reminders() -> dict:
+    """send_reminders for the whole city, run twice: the figure is the first run."""
+    from django.core.management import CommandError, call_command
+
+    outputs, seconds = [], []
+    try:
+        for _ in range(2):
+            out = StringIO()
+            started = time.perf_counter()
+            call_command("send_reminders", stdout=out)
+            seconds.append(time.perf_counter() - started)
+            outputs.append(
+                out.getvalue().strip().splitlines()[-1] if out.getvalue().strip() else ""
+            )
+    except CommandError as error:
+        return not_measured(f"命令不可用或出错：{error}")
+    except Exception as error:
+        log(traceback.format_exc())
+        return not_measured(f"出错 {type(error).__name__}：{error}")
+    return {
+        "seconds": seconds[0],
+        "note": f"首次运行：{outputs[0]}；同日再次运行 {seconds[1]:.1f} 秒：{outputs[1]}",
     }
 
 
@@ -110,11 +192,16 @@ def clear_members(user) -> None:
 
     from accounts.models import User
     from members.models import Member, MembershipPeriod
+    from orglife.models import Activity, Attendance
     from orgs.models import Position
 
     with transaction.atomic():
         ids = Member.objects.visible_to(user).values("id")
         User.objects.filter(member__in=ids).update(member=None)
+        # Their organizational-life history refers to them (protected): it goes with them.
+        Attendance.objects.filter(member__in=ids).delete()
+        Activity.objects.filter(host__in=ids).update(host=None)
+        Activity.objects.filter(speaker__in=ids).update(speaker=None)
         Position.objects.filter(member__in=ids).delete()
         MembershipPeriod.objects.filter(member__in=ids).delete()
         Member.objects.filter(id__in=ids).delete()
@@ -142,6 +229,28 @@ def time_import(path: Path, user) -> dict:
         "note": f"{result.rows} 行：新建 {result.created}，更新 {result.updated}，"
         f"无变化 {result.unchanged}",
     }
+
+
+def measure_orglife(client, user, runs: int, warmups: int) -> dict:
+    """Issue 3: reminders first (the pages then show their badge, as in daily use), then pages."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import User
+
+    results = {}
+    log("running send_reminders for the whole city")
+    results["send_reminders"] = time_reminders()
+    year = timezone.localdate().year
+    log(f"timing /orglife/overview/?period={year}")
+    results["overview_year"] = time_page(client, f"/orglife/overview/?period={year}", runs, warmups)
+    secretary = Client()
+    secretary.force_login(User.objects.get(username="zbsj1"))
+    log("timing /orglife/ as zbsj1")
+    results["workbench"] = time_page(secretary, "/orglife/", runs, warmups)
+    log("timing activity_record with 50 attendees")
+    results["record_50"] = time_record(user, runs, warmups)
+    return results
 
 
 def machine(vendor: str) -> dict:
@@ -204,6 +313,7 @@ def measure(skip_build: bool, runs: int, warmups: int) -> dict:
     user = User.objects.get(username="gwadmin")
     client = Client()
     client.force_login(user)
+    results.update(measure_orglife(client, user, runs, warmups))
     pages = {
         "search_surname": "/members/?q=王",
         "search_initials": "/members/?q=zw",

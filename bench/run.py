@@ -24,7 +24,7 @@ DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 # (key, what, target in seconds)
 METRICS = (
-    ("build", "生成 city 规模演示数据（`demo_city --scale city`）", 180),
+    ("build", "生成 city 规模演示数据（`demo_city --scale city`，含三年组织生活）", 180),
     ("search_surname", "党员搜索：姓氏 `/members/?q=王`", 0.05),
     ("search_initials", "党员搜索：拼音首字母 `/members/?q=zw`", 0.05),
     ("tree", "组织树页面 `/orgs/`", 0.1),
@@ -32,6 +32,13 @@ METRICS = (
     ("export", "导出全部党员 `/members/export/`", 15),
     ("import_new", "导入党员 .xlsx（首次导入，逐条新建档案）", 60),
     ("import_again", "再次导入同一文件（按身份证号比对，无变化）", 60),
+)
+# Issue 3 (organizational life), targets from the issue, on the same city data.
+ORGLIFE_METRICS = (
+    ("overview_year", "全市组织生活达标矩阵（本年度）`/orglife/overview/?period=<本年>`", 0.3),
+    ("workbench", "支部书记工作台 `/orglife/`（zbsj1）", 0.06),
+    ("record_50", "记录一次 50 人参加的活动（`orglife.services.activity_record`）", 0.1),
+    ("send_reminders", "全市定时提醒 `python manage.py send_reminders`", 30),
 )
 
 
@@ -68,6 +75,7 @@ def run_one(db: str, args) -> dict:
         "DJANGO_SETTINGS_MODULE": "dangjian.settings",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_DEBUG": "0",
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
     command = [
         sys.executable,
@@ -101,6 +109,17 @@ def cell(figures: dict | None, key: str, target: float) -> str:
     return f"{shown(result['seconds'])} {mark}"
 
 
+def table(all_results: dict, metrics) -> list[str]:
+    lines = [
+        "| 项目 | 目标 | " + " | ".join(DATABASES.values()) + " |",
+        "|---|---|" + "---|" * len(DATABASES),
+    ]
+    for key, what, target in metrics:
+        cells = [cell(all_results.get(db), key, target) for db in DATABASES]
+        lines.append(f"| {what} | ≤ {shown(target)} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def render(all_results: dict) -> str:
     lines = [
         "# 性能基准",
@@ -110,7 +129,7 @@ def render(all_results: dict) -> str:
         "## 如何运行",
         "",
         "```bash",
-        "make bench                                   # 两种数据库都测（约 10 分钟）",
+        "make bench                                   # 两种数据库都测（约 15 分钟）",
         ".venv/bin/python bench/run.py --db sqlite    # 只测 SQLite（另一列保留上次结果）",
         ".venv/bin/python bench/run.py --db postgres  # 只测 PostgreSQL",
         ".venv/bin/python bench/run.py --skip-build   # 沿用上次生成的库，只测页面、导出和导入",
@@ -118,7 +137,8 @@ def render(all_results: dict) -> str:
         "",
         "- 每种数据库先建一个空库：SQLite 为 `var/bench.sqlite3`；PostgreSQL 为 `dangjian_bench`"
         "（连接 `BENCH_PG_SERVER`，默认 `postgres://postgres@127.0.0.1:5432`，每次删库重建），执行迁移后用"
-        " `demo_city --scale city --seed 1` 生成约 4 万名党员，并计时。",
+        " `demo_city --scale city --seed 1` 生成约 4 万名党员及其三年组织生活（约 13 万次活动、300 万条出席记录，"
+        "出席记录以 COPY / executemany 批量写入，PostgreSQL 写完后执行 ANALYZE），并计时。",
         "- 页面耗时为服务器端耗时：用 `django.test.Client` 以机关工委管理员 `gwadmin`（`force_login`）请求，"
         "只计 `client.get` 本身（含全部中间件、视图、模板和会话保存，不含网络和浏览器渲染），预热后取中位数；"
         "`DEBUG` 关闭。",
@@ -126,19 +146,27 @@ def render(all_results: dict) -> str:
         "工作单位、职务、入党日期、转正日期、党员类型、党员类别、所在党支部）写成 .xlsx，"
         "再清空这些党员（及其职务、组织关系记录），调用 `members.importers.import_members(path, actor=gwadmin,"
         " dry_run=False)` 首次导入；随后用同一文件再导入一次（全部无变化）。",
-        "- 页面或导入模块尚未完成（404、500 或模块不存在）时记为“未测量”，其余项照常测量。",
+        "- 组织生活（第 3 期）：生成数据后先运行一次 `send_reminders`（计首次运行耗时，再运行一次验证同日重复运行"
+        "不重复提醒；邮件后端为 locmem，不含网络发信），再测页面：达标矩阵以 `gwadmin` 请求本年度，工作台以支部书记"
+        " `zbsj1` 请求；记录活动直接调用 `orglife.services.activity_record`（不经页面），在 50 人的支部记录一次"
+        "主题党日（出席 45、请假 3、缺席 2，含校验、出席名单、法定人数判断、月度汇总和审计日志），每次在事务中执行后回滚。",
+        "- 页面、命令或导入模块尚未完成（404、500 或模块不存在）时记为“未测量”，其余项照常测量。",
         "- 结果受机器负载影响：测量说明记录了测量结束时的系统负载，负载高于核数（如开发机上同时跑着测试）时"
         "页面耗时明显偏高，应在空闲时复测。",
         "",
         "## 结果",
         "",
-        "| 项目 | 目标 | " + " | ".join(DATABASES.values()) + " |",
-        "|---|---|" + "---|" * len(DATABASES),
+        "### 组织、党员（第 2 期）",
+        "",
+        *table(all_results, METRICS),
+        "",
+        "### 组织生活（第 3 期）",
+        "",
+        *table(all_results, ORGLIFE_METRICS),
+        "",
+        "## 测量说明",
+        "",
     ]
-    for key, what, target in METRICS:
-        cells = [cell(all_results.get(db), key, target) for db in DATABASES]
-        lines.append(f"| {what} | ≤ {shown(target)} | " + " | ".join(cells) + " |")
-    lines += ["", "## 测量说明", ""]
     for db, label in DATABASES.items():
         figures = all_results.get(db)
         if not figures:
@@ -153,7 +181,7 @@ def render(all_results: dict) -> str:
             f"Python {m['python']}，Django {m['django']}，{m['database']}；"
             f"测量结束时系统负载（1/5/15 分钟）{m.get('load', '未记录')}。"
         )
-        for key, what, _target in METRICS:
+        for key, what, _target in METRICS + ORGLIFE_METRICS:
             result = figures["results"].get(key)
             if result:
                 lines.append(f"  - {what}：{result['note']}")

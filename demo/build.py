@@ -14,6 +14,8 @@ from .plan import CityPlan
 
 BATCH = 1000
 RESET_APPS = ("orgs", "members", "accounts")
+# Reference data seeded by migrations that only records who added a row: kept, that link cleared.
+KEEP = ("orglife.LifeRule",)
 
 
 def has_data() -> bool:
@@ -95,6 +97,24 @@ def reset_tables() -> list[str]:
     return sorted(m._meta.db_table for m in wiped)
 
 
+def _kept_rows() -> dict:
+    """The KEEP rows with their links to wiped data (who added them) cleared, to be put back."""
+    kept = {}
+    for label in KEEP:
+        model = apps.get_model(label)
+        links = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model._meta.app_label in RESET_APPS
+        ]
+        rows = list(model.objects.order_by("pk"))
+        for row in rows:
+            for attname in links:
+                setattr(row, attname, None)
+        kept[model] = rows
+    return kept
+
+
 def reset_database() -> list[str]:
     """Empty those tables and restart their id sequences, like `flush` but only for this data."""
     tables = reset_tables()
@@ -102,9 +122,14 @@ def reset_database() -> list[str]:
         no_style(), tables, reset_sequences=True, allow_cascade=False
     )
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Deferred FK checks of rows written earlier in the same transaction block TRUNCATE.
-            with connection.cursor() as cursor:
+        kept = _kept_rows()
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Deferred FK checks of rows written earlier in the same transaction block TRUNCATE.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        connection.ops.execute_sql_flush(statements)
+            connection.ops.execute_sql_flush(statements)
+            for model, rows in kept.items():
+                model.objects.bulk_create(rows)
+            for sql in connection.ops.sequence_reset_sql(no_style(), list(kept)):
+                cursor.execute(sql)
     return tables

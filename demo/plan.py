@@ -12,6 +12,8 @@ from math import ceil
 from core.roles import Role
 from members.models import Member, MembershipPeriod
 from orgs.models import (
+    BRANCH_KINDS,
+    COMMITTEE_POSITIONS,
     Organization,
     OrganizationEvent,
     OrgKind,
@@ -22,6 +24,7 @@ from orgs.models import (
 )
 
 from . import names
+from .orglife import history_start
 from .people import PeopleMaker, add_years
 
 P = PositionKind
@@ -466,6 +469,7 @@ class Planner:
             scale.office_staff // 2 + 4,
         )
         self._periods()
+        self._reelected()
         self._accounts(root, wc, admin, city, d_root, d_wc, d_admin)
         return self.plan
 
@@ -495,6 +499,42 @@ class Planner:
                     member=member, organization=member.branch, started_on=start, reason="建档"
                 )
             )
+
+    def _reelected(self):
+        """Organizations reach back into the activity history (demo.orglife) with their earlier
+        terms, and most branch committee members were re-elected: their posts date back as far as
+        their time in the branch allows, so past committee meetings and the secretary's 党课 have
+        their committee."""
+        window = history_start(self.as_of)
+        for term in list(self.plan.terms):
+            years, started = term.expires_on.year - term.started_on.year, term.started_on
+            while (
+                started > window and add_years(started, -years) >= term.organization.established_on
+            ):
+                earlier = Term(
+                    organization=term.organization,
+                    started_on=add_years(started, -years),
+                    expires_on=started,
+                    note="上一届",
+                )
+                self.plan.terms.append(earlier)
+                started = earlier.started_on
+        since = {id(p.member): p.started_on for p in self.plan.periods if p.ended_on is None}
+        moved = {}
+        for position in self.plan.positions:
+            org = position.organization
+            if org.kind not in BRANCH_KINDS or position.kind not in COMMITTEE_POSITIONS:
+                continue
+            floor, started = since[id(position.member)], position.started_on
+            while started > window and add_years(started, -3) >= floor:
+                started = add_years(started, -3)
+            position.started_on = moved[(id(org), id(position.member))] = started
+        for (
+            position
+        ) in self.plan.positions:  # a secretary's part-time party work began with the post
+            key = (id(position.organization), id(position.member))
+            if position.kind == P.PART_TIME_PARTY_WORKER and key in moved:
+                position.started_on = moved[key]
 
     def _accounts(self, root, wc, admin, city, d_root, d_wc, d_admin):
         finance_group, finance_committee = city[FINANCE]

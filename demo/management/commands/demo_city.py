@@ -5,9 +5,11 @@ from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from demo.accounts import AccountsTaken
 from demo.build import has_data, reset_database, write_city
+from demo.orglife import write_history
 from demo.plan import SCALES, plan_city
 
 
@@ -58,14 +60,17 @@ class Command(BaseCommand):
         started = time.perf_counter()
         plan = plan_city(scale, seed, as_of)
         try:
-            counts = write_city(plan)
+            with transaction.atomic():  # the city and its history, or nothing
+                counts = write_city(plan)
+                counts.update(write_history(seed, plan.as_of))
         except AccountsTaken as error:
             raise CommandError(str(error))
         self.stdout.write(
             self.style.SUCCESS(
                 f"已生成演示数据（规模 {scale}，随机种子 {seed}，基准日 {plan.as_of}）：单位 {counts['units']} 个，"
                 f"党组织 {counts['orgs']} 个，党员 {counts['members']} 名，职务 {counts['positions']} 条，"
-                f"演示账号 {counts['accounts']} 个；用时 {time.perf_counter() - started:.1f} 秒。"
+                f"演示账号 {counts['accounts']} 个，三年组织生活 {counts['activities']} 次、"
+                f"出席记录 {counts['attendance']} 条；用时 {time.perf_counter() - started:.1f} 秒。"
             )
         )
         self.stdout.write("运行 `python manage.py demo_accounts` 查看演示账号。")
