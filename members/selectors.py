@@ -17,15 +17,16 @@ def member_search(queryset: QuerySet, text: str) -> QuerySet:
         return queryset
     if PHONE_PATTERN.match(text):
         return queryset.filter(phone_digest=crypto.digest(text))
-    # Chinese has no letter case: a plain LIKE skips the UPPER() that icontains puts on every row.
-    lookup = "icontains" if text.isascii() else "contains"
-    query = Q(**{f"name__{lookup}": text})
     # Matching units first (a few dozen rows) beats joining the unit table for every member.
-    unit_ids = list(Unit.objects.filter(**{f"name__{lookup}": text}).values_list("pk", flat=True))
+    unit_ids = list(Unit.objects.filter(name__icontains=text).values_list("pk", flat=True))
+    if text.isascii() and text.isalpha():
+        # Latin letters are pinyin initials (zw -> 张伟): an indexed prefix match, no scan of names.
+        query = Q(name_initials__startswith=text.lower())
+    else:
+        # Chinese has no letter case: a plain LIKE skips the UPPER() that icontains puts on every row.
+        query = Q(name__contains=text)
     if unit_ids:
         query |= Q(unit_id__in=unit_ids)
-    if text.isascii() and text.isalpha():
-        query |= Q(name_initials__startswith=text.lower())
     return queryset.filter(query)
 
 
