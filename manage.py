@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for dangjian."""
+
 import os
 import sys
 

@@ -13,7 +13,9 @@ class UsernameOrPhoneBackend(ModelBackend):
             return None
         login = username.strip()
         if PHONE_PATTERN.match(login):
-            user = User.objects.by_phone(login).first() or User.objects.filter(username=login).first()
+            user = (
+                User.objects.by_phone(login).first() or User.objects.filter(username=login).first()
+            )
         else:
             user = User.objects.filter(username=login).first()
         if user is None:

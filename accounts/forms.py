@@ -10,10 +10,16 @@ from accounts.services import find_login_user, is_locked
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label="用户名或手机号", max_length=150,
-                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label="密码", strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label="用户名或手机号",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label="密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     error_messages = {
         "invalid_login": "用户名（手机号）或密码不正确。连续失败5次将锁定账号15分钟。",
@@ -27,8 +33,12 @@ class LoginForm(AuthenticationForm):
         if login and password:
             user = find_login_user(login)
             if user is not None and is_locked(user):
-                minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)
-                raise forms.ValidationError(self.error_messages["locked"], code="locked", params={"minutes": minutes})
+                minutes = max(
+                    1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1
+                )
+                raise forms.ValidationError(
+                    self.error_messages["locked"], code="locked", params={"minutes": minutes}
+                )
             self.user_cache = authenticate(self.request, username=login, password=password)
             if self.user_cache is None:
                 raise self.get_invalid_login_error()
@@ -38,8 +48,12 @@ class LoginForm(AuthenticationForm):
 
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label="原密码", strip=False, widget=forms.PasswordInput)
-    new_password1 = forms.CharField(label="新密码", strip=False, widget=forms.PasswordInput,
-                                    help_text="至少8位，包含小写字母、大写字母、数字、符号中的3类")
+    new_password1 = forms.CharField(
+        label="新密码",
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text="至少8位，包含小写字母、大写字母、数字、符号中的3类",
+    )
     new_password2 = forms.CharField(label="确认新密码", strip=False, widget=forms.PasswordInput)
 
     def __init__(self, user, *args, **kwargs):

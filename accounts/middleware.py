@@ -5,7 +5,13 @@ from django.urls import reverse
 
 from accounts.services import password_expired
 
-ALLOWED_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/accounts/password/", "/static/", "/api/")
+ALLOWED_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/password/",
+    "/static/",
+    "/api/",
+)
 
 
 class PasswordPolicyMiddleware:

@@ -37,9 +37,15 @@ class User(AbstractUser):
     AUDIT_HIDDEN_FIELDS = ("phone_enc", "last_login")
 
     phone_enc = EncryptedTextField("手机号（密文）", blank=True, editable=False)
-    phone_digest = models.CharField("手机号摘要", max_length=64, blank=True, db_index=True, editable=False)
+    phone_digest = models.CharField(
+        "手机号摘要", max_length=64, blank=True, db_index=True, editable=False
+    )
     member = models.OneToOneField(
-        "members.Member", verbose_name="对应党员", null=True, blank=True, on_delete=models.PROTECT,
+        "members.Member",
+        verbose_name="对应党员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="user",
     )
     failed_logins = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
@@ -86,10 +92,15 @@ class RoleAssignmentQuerySet(models.QuerySet):
 class RoleAssignment(models.Model):
     """A role a user holds at an organization: it reaches everything under that organization."""
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField("角色", max_length=32, choices=Role.choices)
     organization = models.ForeignKey(
-        "orgs.Organization", verbose_name="所在组织", on_delete=models.PROTECT, related_name="role_assignments",
+        "orgs.Organization",
+        verbose_name="所在组织",
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
     )
     started_on = models.DateField("开始日期", default=timezone.localdate)
     ended_on = models.DateField("结束日期", null=True, blank=True)

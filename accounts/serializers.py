@@ -1,6 +1,5 @@
 """API shapes of accounts and role assignments. Passwords are write-only; phone numbers go out masked."""
 
-
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone

@@ -28,8 +28,12 @@ def is_locked(user: User) -> bool:
 def login_failed(*, login: str) -> User | None:
     """Count a failed login; the Nth failure in a row locks the account for the set minutes."""
     user = find_login_user(login)
-    audit.record(audit.Action.LOGIN_FAILED, instance=user, object_repr=login[:150],
-                 detail="账号不存在" if user is None else "密码错误或账号已锁定")
+    audit.record(
+        audit.Action.LOGIN_FAILED,
+        instance=user,
+        object_repr=login[:150],
+        detail="账号不存在" if user is None else "密码错误或账号已锁定",
+    )
     if user is None or is_locked(user):
         return user
     user.failed_logins += 1
@@ -39,7 +43,11 @@ def login_failed(*, login: str) -> User | None:
         user.failed_logins = 0
         fields.append("locked_until")
         revoke_api_tokens(user)
-        audit.record(audit.Action.LOCKED, instance=user, detail=f"连续{settings.LOGIN_MAX_FAILURES}次登录失败，锁定{settings.LOGIN_LOCKOUT_MINUTES}分钟")
+        audit.record(
+            audit.Action.LOCKED,
+            instance=user,
+            detail=f"连续{settings.LOGIN_MAX_FAILURES}次登录失败，锁定{settings.LOGIN_LOCKOUT_MINUTES}分钟",
+        )
     User.objects.filter(pk=user.pk).update(**{f: getattr(user, f) for f in fields})
     return user
 
@@ -72,10 +80,21 @@ def password_change(*, user: User, new_password: str) -> None:
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, actor=None, phone: str = "", member=None,
-                must_change_password: bool = True, roles=(), **extra) -> User:
+def user_create(
+    *,
+    username: str,
+    password: str,
+    actor=None,
+    phone: str = "",
+    member=None,
+    must_change_password: bool = True,
+    roles=(),
+    **extra,
+) -> User:
     """Create an account with its role bindings ((role, organization) pairs)."""
-    user = User(username=username, member=member, must_change_password=must_change_password, **extra)
+    user = User(
+        username=username, member=member, must_change_password=must_change_password, **extra
+    )
     user.phone = phone
     try:
         validate_password(password, user)
@@ -91,7 +110,9 @@ def user_create(*, username: str, password: str, actor=None, phone: str = "", me
     return user
 
 
-def role_assign(*, user: User, role: str, organization, actor=None, started_on=None) -> RoleAssignment:
+def role_assign(
+    *, user: User, role: str, organization, actor=None, started_on=None
+) -> RoleAssignment:
     assignment = RoleAssignment(user=user, role=role, organization=organization)
     if started_on:
         assignment.started_on = started_on

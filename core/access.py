@@ -12,8 +12,11 @@ from core.scoping import scope_for
 
 def refuse(request, model, lookup, reason: str, exc):
     audit.record(
-        audit.Action.ACCESS_DENIED, request=request, object_type=model._meta.label_lower,
-        object_id=str(next(iter(lookup.values()), ""))[:64], detail=reason,
+        audit.Action.ACCESS_DENIED,
+        request=request,
+        object_type=model._meta.label_lower,
+        object_id=str(next(iter(lookup.values()), ""))[:64],
+        detail=reason,
     )
     raise exc
 
@@ -27,9 +30,21 @@ def get_in_scope(request, visible, *, writable=None, **lookup):
     model = visible.model
     obj = visible.filter(**lookup).first()
     if obj is None:
-        refuse(request, model, lookup, "不在本人角色所辖组织范围内或不存在", Http404("未找到该记录，或您无权查看。"))
+        refuse(
+            request,
+            model,
+            lookup,
+            "不在本人角色所辖组织范围内或不存在",
+            Http404("未找到该记录，或您无权查看。"),
+        )
     if writable is not None and not writable.filter(pk=obj.pk).exists():
-        refuse(request, model, lookup, "只读角色尝试修改", PermissionDenied("您的角色只能查看，不能修改。"))
+        refuse(
+            request,
+            model,
+            lookup,
+            "只读角色尝试修改",
+            PermissionDenied("您的角色只能查看，不能修改。"),
+        )
     return obj
 
 

@@ -43,8 +43,18 @@ def diff(before: dict, after: dict) -> dict:
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
-def record(action, *, actor=None, instance=None, changes=None, detail="", object_type="",
-           object_id="", object_repr="", request=None) -> AuditLog:
+def record(
+    action,
+    *,
+    actor=None,
+    instance=None,
+    changes=None,
+    detail="",
+    object_type="",
+    object_id="",
+    object_repr="",
+    request=None,
+) -> AuditLog:
     request = request or current_request.get()
     if actor is None and request is not None and getattr(request, "user", None) is not None:
         actor = request.user if request.user.is_authenticated else None
@@ -54,14 +64,24 @@ def record(action, *, actor=None, instance=None, changes=None, detail="", object
         object_id = object_id or str(instance.pk)
         object_repr = object_repr or str(instance)[:255]
     return AuditLog.objects.create(
-        actor=actor, actor_name=getattr(actor, "username", "") or "", action=action,
-        object_type=object_type, object_id=object_id, object_repr=object_repr[:255],
-        changes=changes or {}, detail=detail[:500], ip=ip, user_agent=agent, path=path,
+        actor=actor,
+        actor_name=getattr(actor, "username", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:255],
+        changes=changes or {},
+        detail=detail[:500],
+        ip=ip,
+        user_agent=agent,
+        path=path,
     )
 
 
 def record_create(instance, actor=None):
-    return record(Action.CREATE, actor=actor, instance=instance, changes=diff({}, snapshot(instance)))
+    return record(
+        Action.CREATE, actor=actor, instance=instance, changes=diff({}, snapshot(instance))
+    )
 
 
 def record_update(instance, before: dict, actor=None, detail=""):
@@ -72,7 +92,13 @@ def record_update(instance, before: dict, actor=None, detail=""):
 
 
 def record_delete(instance, actor=None, detail=""):
-    return record(Action.DELETE, actor=actor, instance=instance, changes=diff(snapshot(instance), {}), detail=detail)
+    return record(
+        Action.DELETE,
+        actor=actor,
+        instance=instance,
+        changes=diff(snapshot(instance), {}),
+        detail=detail,
+    )
 
 
 def record_many(action, instances_with_changes, actor=None, *, detail="") -> list[AuditLog]:

@@ -37,10 +37,30 @@ def navigation(request):
             continue
         items.append({"label": label, "url": url, "icon": icon, "active": False})
     if scope.member_id:
-        items.insert(1, {"label": "我的档案", "url": reverse("members:me"), "icon": "person-badge", "active": False})
-        items.insert(2, {"label": "我的组织生活", "url": reverse("orglife:mine"), "icon": "person-check", "active": False})
+        items.insert(
+            1,
+            {
+                "label": "我的档案",
+                "url": reverse("members:me"),
+                "icon": "person-badge",
+                "active": False,
+            },
+        )
+        items.insert(
+            2,
+            {
+                "label": "我的组织生活",
+                "url": reverse("orglife:mine"),
+                "icon": "person-check",
+                "active": False,
+            },
+        )
     # Highlight only the longest matching entry: /orgs/units/ is 机关单位, not 组织架构 too.
-    matches = [i for i in items if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))]
+    matches = [
+        i
+        for i in items
+        if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))
+    ]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {"nav_items": items, "user_scope": scope}

@@ -26,7 +26,9 @@ def _key(hex_key: str) -> bytes:
 def encrypt(plaintext: str) -> str:
     """Encrypt text with SM4-GCM; the result is printable and self-describing."""
     nonce = os.urandom(NONCE_BYTES)
-    encryptor = Cipher(algorithms.SM4(_key(settings.FIELD_ENCRYPTION_KEY)), modes.GCM(nonce)).encryptor()
+    encryptor = Cipher(
+        algorithms.SM4(_key(settings.FIELD_ENCRYPTION_KEY)), modes.GCM(nonce)
+    ).encryptor()
     body = encryptor.update(plaintext.encode()) + encryptor.finalize()
     return PREFIX + base64.b64encode(nonce + body + encryptor.tag).decode()
 
@@ -34,7 +36,7 @@ def encrypt(plaintext: str) -> str:
 def decrypt(token: str) -> str:
     if not token.startswith(PREFIX):
         raise ValueError("not an SM4 token")
-    raw = base64.b64decode(token[len(PREFIX):])
+    raw = base64.b64decode(token[len(PREFIX) :])
     nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
     decryptor = Cipher(
         algorithms.SM4(_key(settings.FIELD_ENCRYPTION_KEY)), modes.GCM(nonce, tag)
@@ -50,4 +52,6 @@ def digest(value: str) -> str:
 
 
 def constant_time_equal(a: str, b: str) -> bool:
-    return std_hmac.compare_digest(hashlib.sha256(a.encode()).digest(), hashlib.sha256(b.encode()).digest())
+    return std_hmac.compare_digest(
+        hashlib.sha256(a.encode()).digest(), hashlib.sha256(b.encode()).digest()
+    )

@@ -25,12 +25,19 @@ def _cell_value(value):
     return str(value)
 
 
-def write_sheet(workbook: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence],
-                widths: Sequence[int] | None = None):
+def write_sheet(
+    workbook: Workbook,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    widths: Sequence[int] | None = None,
+):
     """Append a write-only sheet with a styled header row."""
     sheet = workbook.create_sheet(title=title[:31])
     for index, width in enumerate(widths or [max(10, len(h) * 2 + 2) for h in headers]):
-        sheet.column_dimensions[chr(ord("A") + index) if index < 26 else "A" + chr(ord("A") + index - 26)].width = width
+        sheet.column_dimensions[
+            chr(ord("A") + index) if index < 26 else "A" + chr(ord("A") + index - 26)
+        ].width = width
     sheet.freeze_panes = "A2"
     header_cells = []
     for header in headers:

@@ -13,7 +13,9 @@ def wants_partial(request) -> bool:
 
 
 def query_without_empty(request, drop=()) -> str:
-    return urlencode([(k, v) for k, values in request.GET.lists() if k not in drop for v in values if v])
+    return urlencode(
+        [(k, v) for k, values in request.GET.lists() if k not in drop for v in values if v]
+    )
 
 
 def render_partial_or_page(request, template: str, partial: str, context: dict):

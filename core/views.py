@@ -20,6 +20,13 @@ def audit_log(request):
     if who:
         entries = entries.filter(actor_name__icontains=who)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {
-        "page": page, "actions": AuditLog.Action.choices, "action": action, "who": who,
-    })
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page": page,
+            "actions": AuditLog.Action.choices,
+            "action": action,
+            "who": who,
+        },
+    )

@@ -93,7 +93,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # 等保2.0 level 3: length >= 8 with three character classes.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -183,7 +186,9 @@ SPECTACULAR_SETTINGS = {
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "dangjian@localhost")
-SITE_URL = env_str("DJANGO_SITE_URL", "")  # absolute links in e-mails, e.g. https://dangjian.example.gov.cn
+SITE_URL = env_str(
+    "DJANGO_SITE_URL", ""
+)  # absolute links in e-mails, e.g. https://dangjian.example.gov.cn
 
 LOGGING = {
     "version": 1,

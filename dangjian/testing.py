@@ -28,7 +28,9 @@ def make_id_number(birth: date, serial: int | None = None) -> str:
 
 
 def make_org(name: str, kind: str, parent: Organization | None = None, **fields) -> Organization:
-    org = Organization.objects.create(name=name, kind=kind, parent=parent, path=f"tmp{next(_serial)}", **fields)
+    org = Organization.objects.create(
+        name=name, kind=kind, parent=parent, path=f"tmp{next(_serial)}", **fields
+    )
     org.path = (parent.path if parent else "") + path_segment(org.pk)
     org.depth = parent.depth + 1 if parent else 0
     org.save(update_fields=["path", "depth"])
@@ -59,14 +61,18 @@ class MemberFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         id_number = kwargs.pop("id_number", None) or make_id_number(kwargs["birth_date"])
-        kwargs["birth_date"] = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+        kwargs["birth_date"] = date(
+            int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14])
+        )
         phone = kwargs.pop("phone", "") or f"138{next(_serial):08d}"
         member = model_class(*args, **kwargs)
         member.id_number = id_number
         member.phone = phone
         member.name_initials = name_initials(member.name)
         member.save()
-        MembershipPeriod.objects.create(member=member, organization=member.branch, started_on=member.joined_on)
+        MembershipPeriod.objects.create(
+            member=member, organization=member.branch, started_on=member.joined_on
+        )
         return member
 
 
@@ -75,7 +81,9 @@ def make_user(username: str, *, roles=(), member=None, **fields) -> User:
     user.set_password(PASSWORD)
     user.save()
     for role, org in roles:
-        RoleAssignment.objects.create(user=user, role=role, organization=org, started_on=date(2020, 1, 1))
+        RoleAssignment.objects.create(
+            user=user, role=role, organization=org, started_on=date(2020, 1, 1)
+        )
     return user
 
 
@@ -105,7 +113,9 @@ def build_city() -> City:
     unit_a = UnitFactory(name="市财政局")
     unit_b = UnitFactory(name="市教育局")
     dept_a = make_org("中共测试市财政局党组", OrgKind.PARTY_GROUP, wc, unit=unit_a)
-    committee_a = make_org("中共测试市财政局机关委员会", OrgKind.PARTY_COMMITTEE, dept_a, unit=unit_a)
+    committee_a = make_org(
+        "中共测试市财政局机关委员会", OrgKind.PARTY_COMMITTEE, dept_a, unit=unit_a
+    )
     branch_a = make_org("预算处党支部", OrgKind.BRANCH, committee_a, unit=unit_a)
     branch_a2 = make_org("国库处党支部", OrgKind.BRANCH, committee_a, unit=unit_a)
     dept_b = make_org("中共测试市教育局党组", OrgKind.PARTY_GROUP, wc, unit=unit_b)
@@ -114,24 +124,55 @@ def build_city() -> City:
     unit_a.save()
     unit_b.organization = branch_b
     unit_b.save()
-    member_a = MemberFactory(name="张伟", branch=branch_a, unit=unit_a, phone="13800001111",
-                             id_number=make_id_number(date(1985, 6, 1), 11))
-    member_a2 = MemberFactory(name="王芳", branch=branch_a2, unit=unit_a, gender=Member.Gender.FEMALE)
+    member_a = MemberFactory(
+        name="张伟",
+        branch=branch_a,
+        unit=unit_a,
+        phone="13800001111",
+        id_number=make_id_number(date(1985, 6, 1), 11),
+    )
+    member_a2 = MemberFactory(
+        name="王芳", branch=branch_a2, unit=unit_a, gender=Member.Gender.FEMALE
+    )
     member_b = MemberFactory(name="李娜", branch=branch_b, unit=unit_b, gender=Member.Gender.FEMALE)
     secretary_a_member = MemberFactory(name="赵强", branch=branch_a, unit=unit_a)
-    Position.objects.create(organization=branch_a, member=secretary_a_member, kind=PositionKind.SECRETARY,
-                            started_on=date(2024, 1, 1))
-    Term.objects.create(organization=branch_a, started_on=date(2024, 1, 1), expires_on=date(2027, 1, 1))
+    Position.objects.create(
+        organization=branch_a,
+        member=secretary_a_member,
+        kind=PositionKind.SECRETARY,
+        started_on=date(2024, 1, 1),
+    )
+    Term.objects.create(
+        organization=branch_a, started_on=date(2024, 1, 1), expires_on=date(2027, 1, 1)
+    )
     users = {
         "city_admin": make_user("city_admin", roles=[(Role.CITY_ADMIN, wc)]),
-        "secretary_a": make_user("secretary_a", roles=[(Role.BRANCH_SECRETARY, branch_a)], member=secretary_a_member),
+        "secretary_a": make_user(
+            "secretary_a", roles=[(Role.BRANCH_SECRETARY, branch_a)], member=secretary_a_member
+        ),
         "member_a": make_user("member_a", member=member_a),
         "publicity_a": make_user("publicity_a", roles=[(Role.PUBLICITY_MEMBER, branch_a)]),
-        "committee_a": make_user("committee_a", roles=[(Role.PARTY_COMMITTEE_SECRETARY, committee_a)]),
+        "committee_a": make_user(
+            "committee_a", roles=[(Role.PARTY_COMMITTEE_SECRETARY, committee_a)]
+        ),
         "secretary_b": make_user("secretary_b", roles=[(Role.BRANCH_SECRETARY, branch_b)]),
         "system_admin": make_user("system_admin", roles=[(Role.SYSTEM_ADMIN, root)]),
         "audit_admin": make_user("audit_admin", roles=[(Role.AUDIT_ADMIN, root)]),
         "nobody": make_user("nobody"),
     }
-    return City(root, wc, dept_a, committee_a, branch_a, branch_a2, dept_b, branch_b, unit_a, unit_b,
-                member_a, member_a2, member_b, users)
+    return City(
+        root,
+        wc,
+        dept_a,
+        committee_a,
+        branch_a,
+        branch_a2,
+        dept_b,
+        branch_b,
+        unit_a,
+        unit_b,
+        member_a,
+        member_a2,
+        member_b,
+        users,
+    )

@@ -14,7 +14,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PHONE = {"width": 375, "height": 740}
 
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="本机未安装 chromium（apt-get install chromium），跳过浏览器测试"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="本机未安装 chromium（apt-get install chromium），跳过浏览器测试"
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -28,10 +30,19 @@ def page():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+        context = browser.new_context(
+            viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN"
+        )
         yield context.new_page()
         context.close()
         browser.close()
@@ -58,4 +69,6 @@ def test_secretary_logs_in_on_a_phone_and_opens_tree_and_member(page, live_serve
     body = page.content()
     assert city.member_a.id_number not in body
     assert city.member_a.id_number[-4:] in body
-    page.screenshot(path=os.environ.get("E2E_SCREENSHOT", "/tmp/dangjian-member-phone.png"), full_page=True)
+    page.screenshot(
+        path=os.environ.get("E2E_SCREENSHOT", "/tmp/dangjian-member-phone.png"), full_page=True
+    )

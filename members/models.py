@@ -78,24 +78,44 @@ class Member(models.Model):
     id_number_enc = EncryptedTextField("身份证号（密文）", editable=False)
     id_number_digest = models.CharField("身份证号摘要", max_length=64, unique=True, editable=False)
     phone_enc = EncryptedTextField("手机号（密文）", blank=True, editable=False)
-    phone_digest = models.CharField("手机号摘要", max_length=64, blank=True, db_index=True, editable=False)
+    phone_digest = models.CharField(
+        "手机号摘要", max_length=64, blank=True, db_index=True, editable=False
+    )
     education = models.CharField("学历", max_length=32, choices=Education.choices, blank=True)
     unit = models.ForeignKey(
-        "orgs.Unit", verbose_name="工作单位", null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+        "orgs.Unit",
+        verbose_name="工作单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     post = models.CharField("职务（岗位）", max_length=100, blank=True)
     joined_on = models.DateField("入党日期")
     confirmed_on = models.DateField("转正日期", null=True, blank=True)
-    membership_kind = models.CharField("党员类型", max_length=16, choices=MembershipKind.choices, default=MembershipKind.FULL)
-    category = models.CharField("党员类别", max_length=16, choices=Category.choices, default=Category.EMPLOYED)
+    membership_kind = models.CharField(
+        "党员类型", max_length=16, choices=MembershipKind.choices, default=MembershipKind.FULL
+    )
+    category = models.CharField(
+        "党员类别", max_length=16, choices=Category.choices, default=Category.EMPLOYED
+    )
     branch = models.ForeignKey(
-        "orgs.Organization", verbose_name="所在党支部", on_delete=models.PROTECT, related_name="members",
+        "orgs.Organization",
+        verbose_name="所在党支部",
+        on_delete=models.PROTECT,
+        related_name="members",
     )
     group = models.ForeignKey(
-        "orgs.Organization", verbose_name="所在党小组", null=True, blank=True, on_delete=models.PROTECT,
+        "orgs.Organization",
+        verbose_name="所在党小组",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="group_members",
     )
-    status = models.CharField("党籍状态", max_length=24, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    status = models.CharField(
+        "党籍状态", max_length=24, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -138,15 +158,24 @@ class Member(models.Model):
         return self.joined_on
 
     def age_on(self, on: date) -> int:
-        return on.year - self.birth_date.year - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            on.year
+            - self.birth_date.year
+            - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+        )
 
 
 class MembershipPeriod(models.Model):
     """Which organization a member belonged to, from when until when (organization relation history)."""
 
-    member = models.ForeignKey(Member, verbose_name="党员", on_delete=models.PROTECT, related_name="membership_periods")
+    member = models.ForeignKey(
+        Member, verbose_name="党员", on_delete=models.PROTECT, related_name="membership_periods"
+    )
     organization = models.ForeignKey(
-        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="membership_periods",
+        "orgs.Organization",
+        verbose_name="党组织",
+        on_delete=models.PROTECT,
+        related_name="membership_periods",
     )
     started_on = models.DateField("开始日期")
     ended_on = models.DateField("结束日期", null=True, blank=True)

@@ -19,7 +19,9 @@ from members.models import Member, MembershipPeriod
 
 def name_initials(name: str) -> str:
     """Pinyin initials for search: 张三丰 -> zsf."""
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if p).lower()[:20]
+    return "".join(
+        p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if p
+    ).lower()[:20]
 
 
 def member_validate(member: Member, *, check_unique=True) -> None:
@@ -33,7 +35,10 @@ def member_validate(member: Member, *, check_unique=True) -> None:
         born = id_number_birth_date(member.id_number)
         if member.birth_date and born != member.birth_date:
             errors["birth_date"] = ["出生日期与身份证号不一致"]
-        if check_unique and Member.objects.by_id_number(member.id_number).exclude(pk=member.pk).exists():
+        if (
+            check_unique
+            and Member.objects.by_id_number(member.id_number).exclude(pk=member.pk).exists()
+        ):
             errors["id_number"] = ["该身份证号已存在于另一名党员的档案中"]
     try:
         validate_phone(member.phone)
@@ -66,8 +71,9 @@ def member_create(*, actor=None, id_number: str, phone: str = "", **fields) -> M
     member.name_initials = name_initials(member.name)
     member_validate(member)
     member.save()
-    MembershipPeriod.objects.create(member=member, organization=member.branch,
-                                    started_on=member.joined_on, reason="建档")
+    MembershipPeriod.objects.create(
+        member=member, organization=member.branch, started_on=member.joined_on, reason="建档"
+    )
     audit.record_create(member, actor=actor)
     return member
 
@@ -84,12 +90,20 @@ def member_update(*, member: Member, actor=None, **fields) -> Member:
     member.save()
     audit.record_update(member, before, actor=actor)
     if new_branch is not None and new_branch.pk != member.branch_id:
-        member_transfer_internal(member=member, to_branch=new_branch, on=timezone.localdate(), reason="档案修改", actor=actor)
+        member_transfer_internal(
+            member=member,
+            to_branch=new_branch,
+            on=timezone.localdate(),
+            reason="档案修改",
+            actor=actor,
+        )
     return member
 
 
 @transaction.atomic
-def member_transfer_internal(*, member: Member, to_branch, on: date, reason: str, actor=None) -> Member:
+def member_transfer_internal(
+    *, member: Member, to_branch, on: date, reason: str, actor=None
+) -> Member:
     """Move a member between branches on this platform, closing the old membership period."""
     if not to_branch.is_branch or not to_branch.is_active:
         raise ValidationError({"branch": "目标组织须为正常状态的党支部或联合党支部"})
@@ -104,7 +118,9 @@ def member_transfer_internal(*, member: Member, to_branch, on: date, reason: str
         raise ValidationError({"on": f"转接日期不能早于在当前组织的开始日期（{started}）"})
     before = audit.snapshot(member)
     MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
-    MembershipPeriod.objects.create(member=member, organization=to_branch, started_on=on, reason=reason)
+    MembershipPeriod.objects.create(
+        member=member, organization=to_branch, started_on=on, reason=reason
+    )
     member.branch = to_branch
     member.group = None
     member.save(update_fields=["branch", "group", "updated_at"])
@@ -121,6 +137,8 @@ def member_set_status(*, member: Member, status: str, on: date, reason: str, act
     member.status = status
     member.save(update_fields=["status", "updated_at"])
     if status != Member.Status.ACTIVE:
-        MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on, reason=reason[:255])
+        MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).update(
+            ended_on=on, reason=reason[:255]
+        )
     audit.record_update(member, before, actor=actor, detail=reason)
     return member

@@ -13,7 +13,10 @@ class Notification(models.Model):
         DANGER = "danger", "紧急"
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications",
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
@@ -30,7 +33,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="notification_dedupe",
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_dedupe",
             ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]

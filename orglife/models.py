@@ -40,7 +40,9 @@ class ActivityQuerySet(models.QuerySet):
         query = scope.q("organization__path", roles.READ)
         if scope.member_id:
             # A member sees the activities of their own branch (and those they attended).
-            query |= Q(organization_id=scope.member_branch_id) | Q(attendances__member_id=scope.member_id)
+            query |= Q(organization_id=scope.member_branch_id) | Q(
+                attendances__member_id=scope.member_id
+            )
         return self.filter(query).distinct() if scope.member_id else self.filter(query)
 
     def writable_by(self, user):
@@ -63,11 +65,18 @@ class Activity(models.Model):
         CANCELLED = "cancelled", "已取消"
 
     organization = models.ForeignKey(
-        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="activities",
+        "orgs.Organization",
+        verbose_name="党组织",
+        on_delete=models.PROTECT,
+        related_name="activities",
     )
     kind = models.CharField("活动类型", max_length=40, choices=ActivityKind.choices)
-    hearing_body = models.CharField("听取汇报主体", max_length=32, choices=HearingBody.choices, blank=True)
-    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PLANNED, db_index=True)
+    hearing_body = models.CharField(
+        "听取汇报主体", max_length=32, choices=HearingBody.choices, blank=True
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=Status.choices, default=Status.PLANNED, db_index=True
+    )
     starts_at = models.DateTimeField("开始时间")
     ends_at = models.DateTimeField("结束时间", null=True, blank=True)
     held_on = models.DateField("活动日期", editable=False, db_index=True)  # local date of starts_at
@@ -75,10 +84,19 @@ class Activity(models.Model):
     topic = models.CharField("主题", max_length=200)
     agenda = models.TextField("议程", blank=True)
     host = models.ForeignKey(
-        "members.Member", verbose_name="主持人", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "members.Member",
+        verbose_name="主持人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     speaker = models.ForeignKey(
-        "members.Member", verbose_name="党课主讲人", null=True, blank=True, on_delete=models.PROTECT,
+        "members.Member",
+        verbose_name="党课主讲人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="lessons_given",
     )
     speaker_name = models.CharField("主讲人（非本组织党员）", max_length=50, blank=True)
@@ -93,7 +111,11 @@ class Activity(models.Model):
     signin_opens_at = models.DateTimeField("签到开始", null=True, blank=True)
     signin_closes_at = models.DateTimeField("签到截止", null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -131,18 +153,30 @@ class Attendance(models.Model):
         OBSERVER = "observer", "上级列席指导"
         GUEST = "guest", "其他列席人员"
 
-    activity = models.ForeignKey(Activity, verbose_name="活动", on_delete=models.CASCADE, related_name="attendances")
+    activity = models.ForeignKey(
+        Activity, verbose_name="活动", on_delete=models.CASCADE, related_name="attendances"
+    )
     member = models.ForeignKey(
-        "members.Member", verbose_name="党员", null=True, blank=True, on_delete=models.PROTECT,
+        "members.Member",
+        verbose_name="党员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="attendances",
     )
     guest_name = models.CharField("列席人员姓名", max_length=50, blank=True)
     role = models.CharField("身份", max_length=16, choices=Role.choices, default=Role.MEMBER)
-    status = models.CharField("出席情况", max_length=16, choices=Status.choices, default=Status.ABSENT)
+    status = models.CharField(
+        "出席情况", max_length=16, choices=Status.choices, default=Status.ABSENT
+    )
     leave_reason = models.CharField("请假事由", max_length=200, blank=True)
     signed_in_at = models.DateTimeField("扫码签到时间", null=True, blank=True)
     corrected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="手工更正人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="手工更正人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -151,7 +185,9 @@ class Attendance(models.Model):
         ordering = ["activity", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["activity", "member"], condition=Q(member__isnull=False), name="attendance_once_per_member",
+                fields=["activity", "member"],
+                condition=Q(member__isnull=False),
+                name="attendance_once_per_member",
             ),
         ]
         indexes = [models.Index(fields=["member", "status"], name="attendance_member_status")]
@@ -167,13 +203,19 @@ def attachment_path(instance, filename):
 class Attachment(models.Model):
     """A photo, PDF or Word file of an activity (type and size checked by the service)."""
 
-    activity = models.ForeignKey(Activity, verbose_name="活动", on_delete=models.PROTECT, related_name="attachments")
+    activity = models.ForeignKey(
+        Activity, verbose_name="活动", on_delete=models.PROTECT, related_name="attachments"
+    )
     file = models.FileField("文件", upload_to=attachment_path)
     name = models.CharField("文件名", max_length=200)
     content_type = models.CharField("类型", max_length=100)
     size = models.PositiveIntegerField("大小（字节）")
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
@@ -214,25 +256,41 @@ class LifeRule(models.Model):
     code = models.CharField("规则编号", max_length=32, db_index=True)
     name = models.CharField("规则名称", max_length=200)
     layer = models.CharField("层级", max_length=16, choices=Layer.choices, default=Layer.NATIONAL)
-    measure = models.CharField("考核方式", max_length=32, choices=Measure.choices, default=Measure.ACTIVITY_COUNT)
+    measure = models.CharField(
+        "考核方式", max_length=32, choices=Measure.choices, default=Measure.ACTIVITY_COUNT
+    )
     org_kinds = models.JSONField("适用组织类型", default=list)
-    activity_kind = models.CharField("活动类型", max_length=40, choices=ActivityKind.choices, blank=True)
-    hearing_body = models.CharField("听取汇报主体", max_length=32, choices=HearingBody.choices, blank=True)
+    activity_kind = models.CharField(
+        "活动类型", max_length=40, choices=ActivityKind.choices, blank=True
+    )
+    hearing_body = models.CharField(
+        "听取汇报主体", max_length=32, choices=HearingBody.choices, blank=True
+    )
     condition = models.CharField("适用条件", max_length=32, choices=Condition.choices, blank=True)
     period = models.CharField("周期", max_length=16, choices=Period.choices, default=Period.YEAR)
     min_count = models.PositiveSmallIntegerField("最少次数", default=1)
     quorum_ratio = models.DecimalField(
-        "有效人数比例（须超过）", max_digits=4, decimal_places=3, null=True, blank=True,
+        "有效人数比例（须超过）",
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
         help_text="如支委会须超过半数委员到会：0.5",
     )
-    min_ratio = models.DecimalField("最低比例", max_digits=5, decimal_places=4, null=True, blank=True)
+    min_ratio = models.DecimalField(
+        "最低比例", max_digits=5, decimal_places=4, null=True, blank=True
+    )
     remind_months = models.PositiveSmallIntegerField("提前提醒月数", null=True, blank=True)
     effective_from = models.DateField("生效日期")
     effective_to = models.DateField("失效日期", null=True, blank=True)
     source = models.TextField("依据")
     unverified = models.BooleanField("待核实（可调整的默认值）", default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -245,7 +303,9 @@ class LifeRule(models.Model):
         return f"{self.code} {self.name}"
 
     def in_force_on(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
 
 
 class ActivityTally(models.Model):
@@ -254,7 +314,9 @@ class ActivityTally(models.Model):
     Overview pages high in the tree sum this instead of scanning every activity.
     """
 
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
     month = models.DateField("月份")  # first day of the month
     kind = models.CharField(max_length=40, choices=ActivityKind.choices)
     hearing_body = models.CharField(max_length=32, blank=True)
@@ -264,7 +326,9 @@ class ActivityTally(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "组织生活月度汇总"
         constraints = [
-            models.UniqueConstraint(fields=["organization", "month", "kind", "hearing_body"], name="tally_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "month", "kind", "hearing_body"], name="tally_unique"
+            ),
         ]
         indexes = [models.Index(fields=["month", "kind"], name="tally_month_kind")]
 

@@ -17,21 +17,30 @@ from orglife.models import Activity, Attendance
 def activity_attendance_rate(activity: Activity) -> float | None:
     """Present / (members expected) for one activity, guests excluded."""
     counts = activity.attendances.filter(member__isnull=False).aggregate(
-        total=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+        total=Count("id"),
+        present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
     )
     return counts["present"] / counts["total"] if counts["total"] else None
 
 
 def member_attendance(member, year: int) -> dict:
     """A member's attendance over a year: attended, on leave, absent and the rate."""
-    rows = Attendance.objects.filter(
-        member=member, activity__status=Activity.Status.COMPLETED, activity__held_on__year=year,
-    ).values("status").annotate(n=Count("id"))
+    rows = (
+        Attendance.objects.filter(
+            member=member,
+            activity__status=Activity.Status.COMPLETED,
+            activity__held_on__year=year,
+        )
+        .values("status")
+        .annotate(n=Count("id"))
+    )
     counts = {r["status"]: r["n"] for r in rows}
     total = sum(counts.values())
     present = counts.get(Attendance.Status.PRESENT, 0)
     return {
-        "present": present, "leave": counts.get(Attendance.Status.LEAVE, 0),
-        "absent": counts.get(Attendance.Status.ABSENT, 0), "total": total,
+        "present": present,
+        "leave": counts.get(Attendance.Status.LEAVE, 0),
+        "absent": counts.get(Attendance.Status.ABSENT, 0),
+        "total": total,
         "rate": present / total if total else None,
     }

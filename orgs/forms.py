@@ -4,7 +4,6 @@ Management forms are plain forms (not ModelForms) so that the service, not the f
 object: the service snapshots the unchanged object for the audit log and the history.
 """
 
-
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.db.models import Q

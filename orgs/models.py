@@ -70,20 +70,32 @@ class Organization(models.Model):
     short_name = models.CharField("简称", max_length=60, blank=True)
     kind = models.CharField("组织类型", max_length=32, choices=OrgKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级党组织", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField("树路径", max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField("层级", default=0, editable=False)
     unit = models.ForeignKey(
-        "orgs.Unit", verbose_name="所在单位", null=True, blank=True, on_delete=models.PROTECT,
+        "orgs.Unit",
+        verbose_name="所在单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="organizations",
     )
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.ACTIVE)
     established_on = models.DateField("成立日期", null=True, blank=True)
     ended_on = models.DateField("撤销/合并日期", null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name="并入组织", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="并入组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="merged_from",
     )
     sort_order = models.PositiveIntegerField("排序", default=0)
@@ -123,14 +135,20 @@ class OrganizationEvent(models.Model):
         MERGED = "merged", "合并"
         DISSOLVED = "dissolved", "撤销"
 
-    organization = models.ForeignKey(Organization, verbose_name="党组织", on_delete=models.PROTECT, related_name="events")
+    organization = models.ForeignKey(
+        Organization, verbose_name="党组织", on_delete=models.PROTECT, related_name="events"
+    )
     kind = models.CharField("事项", max_length=16, choices=Kind.choices)
     happened_on = models.DateField("日期", default=timezone.localdate)
     old_value = models.CharField("原值", max_length=255, blank=True)
     new_value = models.CharField("新值", max_length=255, blank=True)
     note = models.CharField("说明", max_length=500, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
@@ -179,9 +197,15 @@ class Unit(models.Model):
         OTHER = "other", "其他"
 
     name = models.CharField("单位名称", max_length=120)
-    kind = models.CharField("单位类别", max_length=32, choices=Kind.choices, default=Kind.PARTY_GOVERNMENT)
+    kind = models.CharField(
+        "单位类别", max_length=32, choices=Kind.choices, default=Kind.PARTY_GOVERNMENT
+    )
     organization = models.ForeignKey(
-        Organization, verbose_name="所属党组织", null=True, blank=True, on_delete=models.PROTECT,
+        Organization,
+        verbose_name="所属党组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="units",
     )
     total_staff = models.PositiveIntegerField("在编人数", default=0)
@@ -217,8 +241,12 @@ class PositionKind(models.TextChoices):
 
 # Positions that make up a committee (支委会) for R-ORG-1.
 COMMITTEE_POSITIONS = (
-    PositionKind.SECRETARY, PositionKind.DEPUTY_SECRETARY, PositionKind.ORGANIZATION_MEMBER,
-    PositionKind.PUBLICITY_MEMBER, PositionKind.DISCIPLINE_MEMBER, PositionKind.YOUTH_MEMBER,
+    PositionKind.SECRETARY,
+    PositionKind.DEPUTY_SECRETARY,
+    PositionKind.ORGANIZATION_MEMBER,
+    PositionKind.PUBLICITY_MEMBER,
+    PositionKind.DISCIPLINE_MEMBER,
+    PositionKind.YOUTH_MEMBER,
     PositionKind.COMMITTEE_MEMBER,
 )
 
@@ -238,8 +266,12 @@ class PositionQuerySet(models.QuerySet):
 class Position(models.Model):
     """A leadership position held by a member in an organization for a period."""
 
-    organization = models.ForeignKey(Organization, verbose_name="党组织", on_delete=models.PROTECT, related_name="positions")
-    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="positions")
+    organization = models.ForeignKey(
+        Organization, verbose_name="党组织", on_delete=models.PROTECT, related_name="positions"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="positions"
+    )
     kind = models.CharField("职务", max_length=32, choices=PositionKind.choices)
     started_on = models.DateField("任职日期")
     ended_on = models.DateField("离任日期", null=True, blank=True)
@@ -267,7 +299,9 @@ class TermQuerySet(models.QuerySet):
 class Term(models.Model):
     """One term (届) of an organization's committee, from election to expiry."""
 
-    organization = models.ForeignKey(Organization, verbose_name="党组织", on_delete=models.PROTECT, related_name="terms")
+    organization = models.ForeignKey(
+        Organization, verbose_name="党组织", on_delete=models.PROTECT, related_name="terms"
+    )
     started_on = models.DateField("本届开始")
     expires_on = models.DateField("届满日期")
     note = models.CharField("备注", max_length=255, blank=True)
@@ -279,7 +313,9 @@ class Term(models.Model):
         verbose_name = verbose_name_plural = "任期"
         ordering = ["organization", "-started_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_on__gt=models.F("started_on")), name="term_expires_after_start"),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("started_on")), name="term_expires_after_start"
+            ),
         ]
 
     def __str__(self):

@@ -77,14 +77,19 @@ def _member_counts_under(prefixes) -> list[tuple[int, str, MemberCounts]]:
     for prefix in prefixes:
         query |= Q(branch__path__startswith=prefix)
     rows = (
-        Member.objects.in_good_standing().filter(query, branch__status=Organization.Status.ACTIVE)
-        .values("branch_id", "branch__path").order_by()
+        Member.objects.in_good_standing()
+        .filter(query, branch__status=Organization.Status.ACTIVE)
+        .values("branch_id", "branch__path")
+        .order_by()
         .annotate(
             full=Count("id", filter=Q(membership_kind=Member.MembershipKind.FULL)),
             probationary=Count("id", filter=Q(membership_kind=Member.MembershipKind.PROBATIONARY)),
         )
     )
-    return [(r["branch_id"], r["branch__path"], MemberCounts(r["full"], r["probationary"])) for r in rows]
+    return [
+        (r["branch_id"], r["branch__path"], MemberCounts(r["full"], r["probationary"]))
+        for r in rows
+    ]
 
 
 IN_LIST_LIMIT = 300  # above this many organizations, select by path prefix instead of an id list
@@ -134,7 +139,9 @@ def summarize(orgs: list[Organization], on: date | None = None) -> list[OrgSumma
             summaries[branch_id].own = c
     among = _among(summaries, prefixes)
     positions = (
-        Position.objects.current(on).filter(among, kind__in=COMMITTEE_POSITIONS).values("organization_id", "kind")
+        Position.objects.current(on)
+        .filter(among, kind__in=COMMITTEE_POSITIONS)
+        .values("organization_id", "kind")
     )
     for p in positions:
         s = summaries.get(p["organization_id"])
@@ -156,39 +163,93 @@ def organization_warnings(s: OrgSummary, on: date, param=None) -> list[Warning]:
     """Warnings the organization rules already give (R-ORG-1, R-ORG-3, R-ORG-4)."""
     param = param or rules_on(on)
     org, out = s.org, []
-    if not org.is_active or org.kind in (OrgKind.GROUP, OrgKind.LOCAL_COMMITTEE, OrgKind.ORGANS_WORK_COMMITTEE):
+    if not org.is_active or org.kind in (
+        OrgKind.GROUP,
+        OrgKind.LOCAL_COMMITTEE,
+        OrgKind.ORGANS_WORK_COMMITTEE,
+    ):
         return out
     if org.kind in BRANCH_KINDS:
         rule = "R-ORG-1"
         full = s.own.full
         if full < param(f"{rule}.min_full_members").value and org.kind == OrgKind.BRANCH:
-            out.append(Warning(rule, f"正式党员仅{full}名，不足{param(f'{rule}.min_full_members').value}名，宜成立联合党支部", param(f"{rule}.min_full_members").source))
+            out.append(
+                Warning(
+                    rule,
+                    f"正式党员仅{full}名，不足{param(f'{rule}.min_full_members').value}名，宜成立联合党支部",
+                    param(f"{rule}.min_full_members").source,
+                )
+            )
         threshold = param(f"{rule}.committee_threshold").value
         if full >= threshold and s.committee_size < param(f"{rule}.committee_min").value:
-            out.append(Warning(rule, f"正式党员{full}名（≥{threshold}名）但未设立支部委员会", param(f"{rule}.committee_threshold").source, "danger"))
+            out.append(
+                Warning(
+                    rule,
+                    f"正式党员{full}名（≥{threshold}名）但未设立支部委员会",
+                    param(f"{rule}.committee_threshold").source,
+                    "danger",
+                )
+            )
         if s.committee_size > param(f"{rule}.committee_max").value:
-            out.append(Warning(rule, f"支委会{s.committee_size}人，超过{param(f'{rule}.committee_max').value}人", param(f"{rule}.committee_max").source))
+            out.append(
+                Warning(
+                    rule,
+                    f"支委会{s.committee_size}人，超过{param(f'{rule}.committee_max').value}人",
+                    param(f"{rule}.committee_max").source,
+                )
+            )
         limit = param(f"{rule}.branch_max_members").value
         if s.own.total > limit:
-            out.append(Warning(rule, f"党员{s.own.total}名，超过一般不超过{limit}名的规模", param(f"{rule}.branch_max_members").source))
+            out.append(
+                Warning(
+                    rule,
+                    f"党员{s.own.total}名，超过一般不超过{limit}名的规模",
+                    param(f"{rule}.branch_max_members").source,
+                )
+            )
     if not s.has_secretary and param("R-ORG-1.secretary_required").value:
-        out.append(Warning("R-ORG-1", "书记空缺", param("R-ORG-1.secretary_required").source, "danger"))
+        out.append(
+            Warning("R-ORG-1", "书记空缺", param("R-ORG-1.secretary_required").source, "danger")
+        )
     # A branch below the committee threshold has only a secretary, so no 纪检委员 is expected there.
     needs_discipline = org.kind in (OrgKind.PARTY_COMMITTEE, OrgKind.GENERAL_BRANCH) or (
         org.kind in BRANCH_KINDS and s.own.full >= param("R-ORG-1.committee_threshold").value
     )
-    if needs_discipline and not s.has_discipline_member and param("R-ORG-4.discipline_member_required").value:
-        out.append(Warning("R-ORG-4", "未配备纪检委员", param("R-ORG-4.discipline_member_required").source))
+    if (
+        needs_discipline
+        and not s.has_discipline_member
+        and param("R-ORG-4.discipline_member_required").value
+    ):
+        out.append(
+            Warning("R-ORG-4", "未配备纪检委员", param("R-ORG-4.discipline_member_required").source)
+        )
     if s.term is None:
         if org.kind != OrgKind.PARTY_GROUP:
-            out.append(Warning("R-ORG-3", "未登记本届任期", param("R-ORG-3.remind_months_before_expiry").source))
+            out.append(
+                Warning(
+                    "R-ORG-3", "未登记本届任期", param("R-ORG-3.remind_months_before_expiry").source
+                )
+            )
     else:
         months = param("R-ORG-3.remind_months_before_expiry").value
         source = param("R-ORG-3.remind_months_before_expiry").source
         if s.term.expires_on < on:
-            out.append(Warning("R-ORG-3", f"任期已于{s.term.expires_on:%Y年%m月%d日}届满，应按期换届", source, "danger"))
+            out.append(
+                Warning(
+                    "R-ORG-3",
+                    f"任期已于{s.term.expires_on:%Y年%m月%d日}届满，应按期换届",
+                    source,
+                    "danger",
+                )
+            )
         elif s.term.expires_on <= on + relativedelta(months=months):
-            out.append(Warning("R-ORG-3", f"任期将于{s.term.expires_on:%Y年%m月%d日}届满，请做好换届准备", source))
+            out.append(
+                Warning(
+                    "R-ORG-3",
+                    f"任期将于{s.term.expires_on:%Y年%m月%d日}届满，请做好换届准备",
+                    source,
+                )
+            )
     return out
 
 

@@ -22,8 +22,13 @@ from orgs.models import (
 
 def _event(org, kind, *, actor=None, on=None, old="", new="", note=""):
     OrganizationEvent.objects.create(
-        organization=org, kind=kind, happened_on=on or timezone.localdate(), old_value=old[:255],
-        new_value=new[:255], note=note[:500], recorded_by=actor if getattr(actor, "pk", None) else None,
+        organization=org,
+        kind=kind,
+        happened_on=on or timezone.localdate(),
+        old_value=old[:255],
+        new_value=new[:255],
+        note=note[:500],
+        recorded_by=actor if getattr(actor, "pk", None) else None,
     )
 
 
@@ -33,8 +38,15 @@ def _place(org: Organization, parent: Organization | None) -> None:
 
 
 @transaction.atomic
-def organization_create(*, name: str, kind: str, parent: Organization | None = None, actor=None,
-                        established_on=None, **fields) -> Organization:
+def organization_create(
+    *,
+    name: str,
+    kind: str,
+    parent: Organization | None = None,
+    actor=None,
+    established_on=None,
+    **fields,
+) -> Organization:
     if parent is not None and not parent.is_active:
         raise ValidationError({"parent": "上级党组织已撤销或合并，不能在其下新建组织"})
     org = Organization(name=name, kind=kind, parent=parent, established_on=established_on, **fields)
@@ -64,12 +76,16 @@ def organization_update(*, org: Organization, actor=None, **fields) -> Organizat
 
 
 @transaction.atomic
-def organization_move(*, org: Organization, new_parent: Organization, actor=None, on=None) -> Organization:
+def organization_move(
+    *, org: Organization, new_parent: Organization, actor=None, on=None
+) -> Organization:
     """Re-parent an organization; its whole subtree's paths change in one UPDATE."""
     if new_parent.path.startswith(org.path):
         raise ValidationError({"parent": "不能把组织调整到它自己或它的下级组织之下"})
     if not org.is_active or not new_parent.is_active:
-        raise ValidationError({"parent": "已撤销或合并的组织不能调整隶属关系，也不能作为新的上级组织"})
+        raise ValidationError(
+            {"parent": "已撤销或合并的组织不能调整隶属关系，也不能作为新的上级组织"}
+        )
     if new_parent.pk == org.parent_id:
         raise ValidationError({"parent": "该组织已隶属于所选上级组织"})
     before = audit.snapshot(org)
@@ -84,7 +100,14 @@ def organization_move(*, org: Organization, new_parent: Organization, actor=None
     )
     Organization.objects.filter(pk=org.pk).update(parent=new_parent)
     org.refresh_from_db()
-    _event(org, OrganizationEvent.Kind.MOVED, actor=actor, on=on, old=old_parent_name, new=new_parent.name)
+    _event(
+        org,
+        OrganizationEvent.Kind.MOVED,
+        actor=actor,
+        on=on,
+        old=old_parent_name,
+        new=new_parent.name,
+    )
     audit.record_update(org, before, actor=actor, detail="调整隶属关系")
     return org
 
@@ -116,7 +139,9 @@ def organization_dissolve(*, org: Organization, on: date, reason: str, actor=Non
 
 
 @transaction.atomic
-def organization_merge(*, org: Organization, into: Organization, on: date, reason: str = "", actor=None):
+def organization_merge(
+    *, org: Organization, into: Organization, on: date, reason: str = "", actor=None
+):
     """Merge org into another: children and members move over, org stays as history."""
     from members.services import member_transfer_internal
 
@@ -131,7 +156,13 @@ def organization_merge(*, org: Organization, into: Organization, on: date, reaso
     for child in org.children.active():
         organization_move(org=child, new_parent=into, actor=actor, on=on)
     for member in org.members.in_good_standing():
-        member_transfer_internal(member=member, to_branch=into, on=on, reason=f"组织合并：{org.name}并入{into.name}", actor=actor)
+        member_transfer_internal(
+            member=member,
+            to_branch=into,
+            on=on,
+            reason=f"组织合并：{org.name}并入{into.name}",
+            actor=actor,
+        )
     before = audit.snapshot(org)
     _close(org, Organization.Status.MERGED, on, merged_into=into)
     _event(org, OrganizationEvent.Kind.MERGED, actor=actor, on=on, new=into.name, note=reason)
@@ -176,7 +207,9 @@ def position_end(*, position: Position, ended_on: date, actor=None) -> Position:
     return position
 
 
-def term_start(*, organization, started_on: date, expires_on: date, note: str = "", actor=None) -> Term:
+def term_start(
+    *, organization, started_on: date, expires_on: date, note: str = "", actor=None
+) -> Term:
     if not organization.is_active:
         raise ValidationError("该组织已撤销或合并，不能登记任期")
     if expires_on <= started_on:

@@ -257,7 +257,9 @@ def tree(request):
         "show_closed": show_closed,
         "closed_param": "1" if show_closed else "",
     }
-    return render(request, "orgs/_tree_body.html" if wants_partial(request) else "orgs/tree.html", context)
+    return render(
+        request, "orgs/_tree_body.html" if wants_partial(request) else "orgs/tree.html", context
+    )
 
 
 @login_required
@@ -343,7 +345,9 @@ def tree_export(request):
         object_type="orgs.organization",
         detail=f"导出组织架构 {len(data)} 条" + (f"（{filters}）" if filters else ""),
     )
-    return xlsx_response(f"组织架构_{timezone.localdate():%Y%m%d}.xlsx", [("组织架构", headers, data)])
+    return xlsx_response(
+        f"组织架构_{timezone.localdate():%Y%m%d}.xlsx", [("组织架构", headers, data)]
+    )
 
 
 # ---------------------------------------------------------------- detail
@@ -482,7 +486,9 @@ def unit_export(request):
         object_type="orgs.unit",
         detail=f"导出机关单位 {len(data)} 条（{request.GET.urlencode() or '无筛选'}）",
     )
-    return xlsx_response(f"机关单位_{timezone.localdate():%Y%m%d}.xlsx", [("机关单位", headers, data)])
+    return xlsx_response(
+        f"机关单位_{timezone.localdate():%Y%m%d}.xlsx", [("机关单位", headers, data)]
+    )
 
 
 # ---------------------------------------------------------------- management

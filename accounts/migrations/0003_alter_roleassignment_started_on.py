@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='roleassignment',
-            name='started_on',
-            field=models.DateField(default=django.utils.timezone.localdate, verbose_name='开始日期'),
+            model_name="roleassignment",
+            name="started_on",
+            field=models.DateField(
+                default=django.utils.timezone.localdate, verbose_name="开始日期"
+            ),
         ),
     ]

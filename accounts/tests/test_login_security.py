@@ -78,9 +78,14 @@ def test_imported_account_must_change_password_before_anything_else(city):
     client = Client()
     client.force_login(user)
     assert client.get("/orgs/").url == reverse("accounts:password_change")
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": PASSWORD, "new_password1": "Xin#Mima2027", "new_password2": "Xin#Mima2027",
-    })
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Xin#Mima2027",
+            "new_password2": "Xin#Mima2027",
+        },
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert not user.must_change_password
@@ -113,9 +118,14 @@ def test_rotation_can_be_switched_off(city, settings):
 def test_weak_passwords_are_refused_with_the_reason(city, weak):
     client = Client()
     client.force_login(city.users["secretary_a"])
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": PASSWORD, "new_password1": weak, "new_password2": weak,
-    })
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": weak,
+            "new_password2": weak,
+        },
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "新密码" in body and ("至少" in body or "3类" in body)

@@ -41,8 +41,14 @@ def test_prune_keeps_at_least_six_months(city, settings):
     from django.db import connection
 
     with connection.cursor() as cursor:  # backdate through SQL: the model refuses updates
-        cursor.execute("UPDATE core_auditlog SET at = %s WHERE id = %s", [timezone.now() - timedelta(days=200), old.pk])
-        cursor.execute("UPDATE core_auditlog SET at = %s WHERE id = %s", [timezone.now() - timedelta(days=100), recent.pk])
+        cursor.execute(
+            "UPDATE core_auditlog SET at = %s WHERE id = %s",
+            [timezone.now() - timedelta(days=200), old.pk],
+        )
+        cursor.execute(
+            "UPDATE core_auditlog SET at = %s WHERE id = %s",
+            [timezone.now() - timedelta(days=100), recent.pk],
+        )
     call_command("prune_audit_log")
     assert not AuditLog.objects.filter(pk=old.pk).exists()
     assert AuditLog.objects.filter(pk=recent.pk).exists()
@@ -60,7 +66,9 @@ def test_refused_page_access_is_audited(login, city):
 
 
 def test_audit_log_page_shows_logins(login, city):
-    audit.record(audit.Action.LOGIN, actor=city.users["secretary_a"], instance=city.users["secretary_a"])
+    audit.record(
+        audit.Action.LOGIN, actor=city.users["secretary_a"], instance=city.users["secretary_a"]
+    )
     body = login("audit_admin").get("/system/audit/?action=login").content.decode()
     assert "secretary_a" in body and "登录" in body
     assert date.today().strftime("%Y-%m-%d") in body

@@ -15,8 +15,14 @@ from core.excel import XLSX_CONTENT_TYPE
 from core.models import AuditLog
 
 # Routes that are public or the user's own by design (login page, own password, own notifications …).
-OWN_OR_PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_change", "api-schema", "api-docs",
-                 "api-redoc"}
+OWN_OR_PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_change",
+    "api-schema",
+    "api-docs",
+    "api-redoc",
+}
 
 
 def named_routes(resolver=None, prefix="", namespace=""):
@@ -51,7 +57,12 @@ def id_for(route: str, path: str, city):
 
 def concrete_urls(city):
     for route, pattern in named_routes():
-        if route in OWN_OR_PUBLIC or "<str:" in pattern or "<slug" in pattern or "(?P<format>" in pattern:
+        if (
+            route in OWN_OR_PUBLIC
+            or "<str:" in pattern
+            or "<slug" in pattern
+            or "(?P<format>" in pattern
+        ):
             continue
         path = "/" + pattern.replace("^", "").replace("$", "").replace("\\", "")
         if "<int:" in path or "<pk>" in path or "(?P<pk>" in path:
@@ -72,7 +83,9 @@ def response_text(response) -> str:
     content = b"".join(response.streaming_content) if response.streaming else response.content
     if content_type == XLSX_CONTENT_TYPE:
         workbook = load_workbook(BytesIO(content), read_only=True)
-        return "\n".join(str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True) for v in row)
+        return "\n".join(
+            str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True) for v in row
+        )
     return content.decode(errors="replace")
 
 
@@ -87,10 +100,15 @@ def city_with_records(city):
     from orglife.services import activity_record
 
     activity = activity_record(
-        organization=city.branch_a, kind="theme_day", starts_at=timezone.now() - timedelta(days=1),
-        topic="预算处主题党日", attendance=[{"member_id": city.member_a.pk, "status": "present"}],
+        organization=city.branch_a,
+        kind="theme_day",
+        starts_at=timezone.now() - timedelta(days=1),
+        topic="预算处主题党日",
+        attendance=[{"member_id": city.member_a.pk, "status": "present"}],
     )
-    note = notify(recipient=city.users["secretary_a"], title="预算处党支部提醒", dedupe_key="matrix")
+    note = notify(
+        recipient=city.users["secretary_a"], title="预算处党支部提醒", dedupe_key="matrix"
+    )
     city.extra = {"activity": activity, "notification": note}
     return city
 
@@ -99,13 +117,21 @@ def city_with_records(city):
 def test_secretary_of_branch_b_sees_nothing_of_branch_a_anywhere(city_with_records, login):
     city = city_with_records
     client = login("secretary_b")
-    secrets = [city.member_a.name, city.branch_a.name, city.member_a.id_number, "预算处主题党日", "预算处党支部提醒"]
+    secrets = [
+        city.member_a.name,
+        city.branch_a.name,
+        city.member_a.id_number,
+        "预算处主题党日",
+        "预算处党支部提醒",
+    ]
     checked = 0
     for route, path, has_id in concrete_urls(city):
         response = client.get(path)
         checked += 1
         if has_id:
-            assert response.status_code in (403, 404, 405), f"{route} {path} answered {response.status_code}"
+            assert response.status_code in (403, 404, 405), (
+                f"{route} {path} answered {response.status_code}"
+            )
         if response.status_code != 200:
             continue
         body = response_text(response)
@@ -121,6 +147,8 @@ def test_anonymous_visitors_are_sent_to_login_or_refused_everywhere(city_with_re
         if route == "home" or route.startswith("orglife:signin"):
             continue
         response = client.get(path)
-        assert response.status_code in (302, 401, 403, 404, 405), f"{route} {path} answered {response.status_code}"
+        assert response.status_code in (302, 401, 403, 404, 405), (
+            f"{route} {path} answered {response.status_code}"
+        )
         if response.status_code == 302:
             assert "/accounts/login/" in response.url

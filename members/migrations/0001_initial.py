@@ -5,54 +5,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=50, verbose_name='姓名')),
-                ('name_initials', models.CharField(db_index=True, editable=False, max_length=20, verbose_name='姓名拼音首字母')),
-                ('gender', models.CharField(choices=[('male', '男'), ('female', '女')], max_length=8, verbose_name='性别')),
-                ('ethnicity', models.CharField(default='汉族', max_length=20, verbose_name='民族')),
-                ('birth_date', models.DateField(verbose_name='出生日期')),
-                ('id_number_enc', core.fields.EncryptedTextField(editable=False, verbose_name='身份证号（密文）')),
-                ('id_number_digest', models.CharField(editable=False, max_length=64, unique=True, verbose_name='身份证号摘要')),
-                ('phone_enc', core.fields.EncryptedTextField(blank=True, editable=False, verbose_name='手机号（密文）')),
-                ('phone_digest', models.CharField(blank=True, db_index=True, editable=False, max_length=64, verbose_name='手机号摘要')),
-                ('education', models.CharField(blank=True, choices=[('postgraduate', '研究生'), ('bachelor', '大学本科'), ('college', '大学专科'), ('secondary_vocational', '中专'), ('high_school', '高中'), ('junior_or_below', '初中及以下')], max_length=32, verbose_name='学历')),
-                ('post', models.CharField(blank=True, max_length=100, verbose_name='职务（岗位）')),
-                ('joined_on', models.DateField(verbose_name='入党日期')),
-                ('confirmed_on', models.DateField(blank=True, null=True, verbose_name='转正日期')),
-                ('membership_kind', models.CharField(choices=[('full', '正式党员'), ('probationary', '预备党员')], default='full', max_length=16, verbose_name='党员类型')),
-                ('category', models.CharField(choices=[('employed', '在职'), ('retired', '离退休'), ('mobile', '流动党员'), ('lost_contact', '失联党员')], default='employed', max_length=16, verbose_name='党员类别')),
-                ('status', models.CharField(choices=[('active', '正常'), ('transferred_out', '已转出'), ('membership_suspended', '停止党籍'), ('removed', '除名'), ('lapsed', '自行脱党'), ('left', '出党'), ('deceased', '去世')], db_index=True, default='active', max_length=24, verbose_name='党籍状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=50, verbose_name="姓名")),
+                (
+                    "name_initials",
+                    models.CharField(
+                        db_index=True, editable=False, max_length=20, verbose_name="姓名拼音首字母"
+                    ),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("male", "男"), ("female", "女")],
+                        max_length=8,
+                        verbose_name="性别",
+                    ),
+                ),
+                ("ethnicity", models.CharField(default="汉族", max_length=20, verbose_name="民族")),
+                ("birth_date", models.DateField(verbose_name="出生日期")),
+                (
+                    "id_number_enc",
+                    core.fields.EncryptedTextField(editable=False, verbose_name="身份证号（密文）"),
+                ),
+                (
+                    "id_number_digest",
+                    models.CharField(
+                        editable=False, max_length=64, unique=True, verbose_name="身份证号摘要"
+                    ),
+                ),
+                (
+                    "phone_enc",
+                    core.fields.EncryptedTextField(
+                        blank=True, editable=False, verbose_name="手机号（密文）"
+                    ),
+                ),
+                (
+                    "phone_digest",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        max_length=64,
+                        verbose_name="手机号摘要",
+                    ),
+                ),
+                (
+                    "education",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("postgraduate", "研究生"),
+                            ("bachelor", "大学本科"),
+                            ("college", "大学专科"),
+                            ("secondary_vocational", "中专"),
+                            ("high_school", "高中"),
+                            ("junior_or_below", "初中及以下"),
+                        ],
+                        max_length=32,
+                        verbose_name="学历",
+                    ),
+                ),
+                ("post", models.CharField(blank=True, max_length=100, verbose_name="职务（岗位）")),
+                ("joined_on", models.DateField(verbose_name="入党日期")),
+                ("confirmed_on", models.DateField(blank=True, null=True, verbose_name="转正日期")),
+                (
+                    "membership_kind",
+                    models.CharField(
+                        choices=[("full", "正式党员"), ("probationary", "预备党员")],
+                        default="full",
+                        max_length=16,
+                        verbose_name="党员类型",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("employed", "在职"),
+                            ("retired", "离退休"),
+                            ("mobile", "流动党员"),
+                            ("lost_contact", "失联党员"),
+                        ],
+                        default="employed",
+                        max_length=16,
+                        verbose_name="党员类别",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "正常"),
+                            ("transferred_out", "已转出"),
+                            ("membership_suspended", "停止党籍"),
+                            ("removed", "除名"),
+                            ("lapsed", "自行脱党"),
+                            ("left", "出党"),
+                            ("deceased", "去世"),
+                        ],
+                        db_index=True,
+                        default="active",
+                        max_length=24,
+                        verbose_name="党籍状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
             ],
             options={
-                'verbose_name': '党员',
-                'verbose_name_plural': '党员',
-                'ordering': ['branch_id', 'name', 'id'],
+                "verbose_name": "党员",
+                "verbose_name_plural": "党员",
+                "ordering": ["branch_id", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MembershipPeriod',
+            name="MembershipPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField(verbose_name='开始日期')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='结束日期')),
-                ('reason', models.CharField(blank=True, max_length=255, verbose_name='变动原因')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="开始日期")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="结束日期")),
+                ("reason", models.CharField(blank=True, max_length=255, verbose_name="变动原因")),
             ],
             options={
-                'verbose_name': '组织关系历史',
-                'verbose_name_plural': '组织关系历史',
-                'ordering': ['member', 'started_on', 'id'],
+                "verbose_name": "组织关系历史",
+                "verbose_name_plural": "组织关系历史",
+                "ordering": ["member", "started_on", "id"],
             },
         ),
     ]

@@ -5,42 +5,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("members", "0001_initial"),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='member',
-            name='branch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='orgs.organization', verbose_name='所在党支部'),
+            model_name="member",
+            name="branch",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="orgs.organization",
+                verbose_name="所在党支部",
+            ),
         ),
         migrations.AddField(
-            model_name='member',
-            name='group',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='group_members', to='orgs.organization', verbose_name='所在党小组'),
+            model_name="member",
+            name="group",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="group_members",
+                to="orgs.organization",
+                verbose_name="所在党小组",
+            ),
         ),
         migrations.AddField(
-            model_name='member',
-            name='unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='orgs.unit', verbose_name='工作单位'),
+            model_name="member",
+            name="unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="orgs.unit",
+                verbose_name="工作单位",
+            ),
         ),
         migrations.AddField(
-            model_name='membershipperiod',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='membership_periods', to='members.member', verbose_name='党员'),
+            model_name="membershipperiod",
+            name="member",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="membership_periods",
+                to="members.member",
+                verbose_name="党员",
+            ),
         ),
         migrations.AddField(
-            model_name='membershipperiod',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='membership_periods', to='orgs.organization', verbose_name='党组织'),
+            model_name="membershipperiod",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="membership_periods",
+                to="orgs.organization",
+                verbose_name="党组织",
+            ),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['branch', 'status'], name='member_branch_status'),
+            model_name="member",
+            index=models.Index(fields=["branch", "status"], name="member_branch_status"),
         ),
     ]

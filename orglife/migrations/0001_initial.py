@@ -7,156 +7,515 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0002_initial'),
-        ('orgs', '0003_alter_organizationevent_happened_on'),
+        ("members", "0002_initial"),
+        ("orgs", "0003_alter_organizationevent_happened_on"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('branch_general_meeting', '支部党员大会'), ('branch_committee_meeting', '支部委员会会议'), ('group_meeting', '党小组会'), ('party_lesson', '党课'), ('theme_day', '主题党日'), ('org_life_meeting', '组织生活会'), ('member_review', '民主评议党员'), ('heart_to_heart_talk', '谈心谈话'), ('central_group_study', '党组理论学习中心组学习'), ('party_building_deliberation', '党组（党委）研究机关党建工作'), ('work_report_hearing', '听取机关工委工作汇报'), ('organ_member_assembly', '机关党员干部大会'), ('election', '换届选举')], max_length=40, verbose_name='活动类型')),
-                ('hearing_body', models.CharField(blank=True, choices=[('standing_committee', '常委会'), ('leader_in_charge', '分管领导')], max_length=32, verbose_name='听取汇报主体')),
-                ('status', models.CharField(choices=[('planned', '计划中'), ('completed', '已开展'), ('cancelled', '已取消')], db_index=True, default='planned', max_length=16, verbose_name='状态')),
-                ('starts_at', models.DateTimeField(verbose_name='开始时间')),
-                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('held_on', models.DateField(db_index=True, editable=False, verbose_name='活动日期')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
-                ('topic', models.CharField(max_length=200, verbose_name='主题')),
-                ('agenda', models.TextField(blank=True, verbose_name='议程')),
-                ('speaker_name', models.CharField(blank=True, max_length=50, verbose_name='主讲人（非本组织党员）')),
-                ('speaker_is_secretary', models.BooleanField(default=False, editable=False, verbose_name='书记讲党课')),
-                ('minutes', models.TextField(blank=True, verbose_name='会议记录')),
-                ('resolutions', models.TextField(blank=True, verbose_name='决议事项')),
-                ('counts', models.BooleanField(default=True, editable=False, verbose_name='计入达标')),
-                ('invalid_reason', models.CharField(blank=True, editable=False, max_length=255, verbose_name='不计入原因')),
-                ('signin_token', models.CharField(editable=False, max_length=43, unique=True, verbose_name='签到码')),
-                ('signin_opens_at', models.DateTimeField(blank=True, null=True, verbose_name='签到开始')),
-                ('signin_closes_at', models.DateTimeField(blank=True, null=True, verbose_name='签到截止')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
-                ('host', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='members.member', verbose_name='主持人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='orgs.organization', verbose_name='党组织')),
-                ('speaker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lessons_given', to='members.member', verbose_name='党课主讲人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("branch_general_meeting", "支部党员大会"),
+                            ("branch_committee_meeting", "支部委员会会议"),
+                            ("group_meeting", "党小组会"),
+                            ("party_lesson", "党课"),
+                            ("theme_day", "主题党日"),
+                            ("org_life_meeting", "组织生活会"),
+                            ("member_review", "民主评议党员"),
+                            ("heart_to_heart_talk", "谈心谈话"),
+                            ("central_group_study", "党组理论学习中心组学习"),
+                            ("party_building_deliberation", "党组（党委）研究机关党建工作"),
+                            ("work_report_hearing", "听取机关工委工作汇报"),
+                            ("organ_member_assembly", "机关党员干部大会"),
+                            ("election", "换届选举"),
+                        ],
+                        max_length=40,
+                        verbose_name="活动类型",
+                    ),
+                ),
+                (
+                    "hearing_body",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("standing_committee", "常委会"),
+                            ("leader_in_charge", "分管领导"),
+                        ],
+                        max_length=32,
+                        verbose_name="听取汇报主体",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "计划中"),
+                            ("completed", "已开展"),
+                            ("cancelled", "已取消"),
+                        ],
+                        db_index=True,
+                        default="planned",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="开始时间")),
+                ("ends_at", models.DateTimeField(blank=True, null=True, verbose_name="结束时间")),
+                (
+                    "held_on",
+                    models.DateField(db_index=True, editable=False, verbose_name="活动日期"),
+                ),
+                ("place", models.CharField(blank=True, max_length=200, verbose_name="地点")),
+                ("topic", models.CharField(max_length=200, verbose_name="主题")),
+                ("agenda", models.TextField(blank=True, verbose_name="议程")),
+                (
+                    "speaker_name",
+                    models.CharField(
+                        blank=True, max_length=50, verbose_name="主讲人（非本组织党员）"
+                    ),
+                ),
+                (
+                    "speaker_is_secretary",
+                    models.BooleanField(default=False, editable=False, verbose_name="书记讲党课"),
+                ),
+                ("minutes", models.TextField(blank=True, verbose_name="会议记录")),
+                ("resolutions", models.TextField(blank=True, verbose_name="决议事项")),
+                (
+                    "counts",
+                    models.BooleanField(default=True, editable=False, verbose_name="计入达标"),
+                ),
+                (
+                    "invalid_reason",
+                    models.CharField(
+                        blank=True, editable=False, max_length=255, verbose_name="不计入原因"
+                    ),
+                ),
+                (
+                    "signin_token",
+                    models.CharField(
+                        editable=False, max_length=43, unique=True, verbose_name="签到码"
+                    ),
+                ),
+                (
+                    "signin_opens_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="签到开始"),
+                ),
+                (
+                    "signin_closes_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="签到截止"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
+                (
+                    "host",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="members.member",
+                        verbose_name="主持人",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
+                (
+                    "speaker",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lessons_given",
+                        to="members.member",
+                        verbose_name="党课主讲人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织生活',
-                'verbose_name_plural': '组织生活',
-                'ordering': ['-starts_at', '-id'],
+                "verbose_name": "组织生活",
+                "verbose_name_plural": "组织生活",
+                "ordering": ["-starts_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ActivityTally',
+            name="ActivityTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='月份')),
-                ('kind', models.CharField(choices=[('branch_general_meeting', '支部党员大会'), ('branch_committee_meeting', '支部委员会会议'), ('group_meeting', '党小组会'), ('party_lesson', '党课'), ('theme_day', '主题党日'), ('org_life_meeting', '组织生活会'), ('member_review', '民主评议党员'), ('heart_to_heart_talk', '谈心谈话'), ('central_group_study', '党组理论学习中心组学习'), ('party_building_deliberation', '党组（党委）研究机关党建工作'), ('work_report_hearing', '听取机关工委工作汇报'), ('organ_member_assembly', '机关党员干部大会'), ('election', '换届选举')], max_length=40)),
-                ('hearing_body', models.CharField(blank=True, max_length=32)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('secretary_lessons', models.PositiveIntegerField(default=0)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="月份")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("branch_general_meeting", "支部党员大会"),
+                            ("branch_committee_meeting", "支部委员会会议"),
+                            ("group_meeting", "党小组会"),
+                            ("party_lesson", "党课"),
+                            ("theme_day", "主题党日"),
+                            ("org_life_meeting", "组织生活会"),
+                            ("member_review", "民主评议党员"),
+                            ("heart_to_heart_talk", "谈心谈话"),
+                            ("central_group_study", "党组理论学习中心组学习"),
+                            ("party_building_deliberation", "党组（党委）研究机关党建工作"),
+                            ("work_report_hearing", "听取机关工委工作汇报"),
+                            ("organ_member_assembly", "机关党员干部大会"),
+                            ("election", "换届选举"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("hearing_body", models.CharField(blank=True, max_length=32)),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("secretary_lessons", models.PositiveIntegerField(default=0)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织生活月度汇总',
-                'verbose_name_plural': '组织生活月度汇总',
+                "verbose_name": "组织生活月度汇总",
+                "verbose_name_plural": "组织生活月度汇总",
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=orglife.models.attachment_path, verbose_name='文件')),
-                ('name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('content_type', models.CharField(max_length=100, verbose_name='类型')),
-                ('size', models.PositiveIntegerField(verbose_name='大小（字节）')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('withdrawn', models.BooleanField(default=False, verbose_name='已撤回')),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to='orglife.activity', verbose_name='活动')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上传人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(upload_to=orglife.models.attachment_path, verbose_name="文件"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="文件名")),
+                ("content_type", models.CharField(max_length=100, verbose_name="类型")),
+                ("size", models.PositiveIntegerField(verbose_name="大小（字节）")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                ("withdrawn", models.BooleanField(default=False, verbose_name="已撤回")),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attachments",
+                        to="orglife.activity",
+                        verbose_name="活动",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="上传人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '活动附件',
-                'verbose_name_plural': '活动附件',
+                "verbose_name": "活动附件",
+                "verbose_name_plural": "活动附件",
             },
         ),
         migrations.CreateModel(
-            name='Attendance',
+            name="Attendance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('guest_name', models.CharField(blank=True, max_length=50, verbose_name='列席人员姓名')),
-                ('role', models.CharField(choices=[('member', '本组织党员'), ('dual_org_life', '领导干部双重组织生活'), ('observer', '上级列席指导'), ('guest', '其他列席人员')], default='member', max_length=16, verbose_name='身份')),
-                ('status', models.CharField(choices=[('present', '出席'), ('leave', '请假'), ('absent', '缺席')], default='absent', max_length=16, verbose_name='出席情况')),
-                ('leave_reason', models.CharField(blank=True, max_length=200, verbose_name='请假事由')),
-                ('signed_in_at', models.DateTimeField(blank=True, null=True, verbose_name='扫码签到时间')),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to='orglife.activity', verbose_name='活动')),
-                ('corrected_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='手工更正人')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='attendances', to='members.member', verbose_name='党员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "guest_name",
+                    models.CharField(blank=True, max_length=50, verbose_name="列席人员姓名"),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("member", "本组织党员"),
+                            ("dual_org_life", "领导干部双重组织生活"),
+                            ("observer", "上级列席指导"),
+                            ("guest", "其他列席人员"),
+                        ],
+                        default="member",
+                        max_length=16,
+                        verbose_name="身份",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("present", "出席"), ("leave", "请假"), ("absent", "缺席")],
+                        default="absent",
+                        max_length=16,
+                        verbose_name="出席情况",
+                    ),
+                ),
+                (
+                    "leave_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="请假事由"),
+                ),
+                (
+                    "signed_in_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="扫码签到时间"),
+                ),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendances",
+                        to="orglife.activity",
+                        verbose_name="活动",
+                    ),
+                ),
+                (
+                    "corrected_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="手工更正人",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attendances",
+                        to="members.member",
+                        verbose_name="党员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '出席情况',
-                'verbose_name_plural': '出席情况',
-                'ordering': ['activity', 'id'],
+                "verbose_name": "出席情况",
+                "verbose_name_plural": "出席情况",
+                "ordering": ["activity", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LifeRule',
+            name="LifeRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, max_length=32, verbose_name='规则编号')),
-                ('name', models.CharField(max_length=200, verbose_name='规则名称')),
-                ('layer', models.CharField(choices=[('national', '全国'), ('local', '本市')], default='national', max_length=16, verbose_name='层级')),
-                ('measure', models.CharField(choices=[('activity_count', '活动次数'), ('staffing_ratio', '专职党务干部比例'), ('term_expiry', '按期换届')], default='activity_count', max_length=32, verbose_name='考核方式')),
-                ('org_kinds', models.JSONField(default=list, verbose_name='适用组织类型')),
-                ('activity_kind', models.CharField(blank=True, choices=[('branch_general_meeting', '支部党员大会'), ('branch_committee_meeting', '支部委员会会议'), ('group_meeting', '党小组会'), ('party_lesson', '党课'), ('theme_day', '主题党日'), ('org_life_meeting', '组织生活会'), ('member_review', '民主评议党员'), ('heart_to_heart_talk', '谈心谈话'), ('central_group_study', '党组理论学习中心组学习'), ('party_building_deliberation', '党组（党委）研究机关党建工作'), ('work_report_hearing', '听取机关工委工作汇报'), ('organ_member_assembly', '机关党员干部大会'), ('election', '换届选举')], max_length=40, verbose_name='活动类型')),
-                ('hearing_body', models.CharField(blank=True, choices=[('standing_committee', '常委会'), ('leader_in_charge', '分管领导')], max_length=32, verbose_name='听取汇报主体')),
-                ('condition', models.CharField(blank=True, choices=[('', '无'), ('has_committee', '设支部委员会的组织'), ('speaker_is_secretary', '书记本人讲授')], max_length=32, verbose_name='适用条件')),
-                ('period', models.CharField(choices=[('month', '每月'), ('quarter', '每季度'), ('year', '每年')], default='year', max_length=16, verbose_name='周期')),
-                ('min_count', models.PositiveSmallIntegerField(default=1, verbose_name='最少次数')),
-                ('quorum_ratio', models.DecimalField(blank=True, decimal_places=3, help_text='如支委会须超过半数委员到会：0.5', max_digits=4, null=True, verbose_name='有效人数比例（须超过）')),
-                ('min_ratio', models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True, verbose_name='最低比例')),
-                ('remind_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='提前提醒月数')),
-                ('effective_from', models.DateField(verbose_name='生效日期')),
-                ('effective_to', models.DateField(blank=True, null=True, verbose_name='失效日期')),
-                ('source', models.TextField(verbose_name='依据')),
-                ('unverified', models.BooleanField(default=False, verbose_name='待核实（可调整的默认值）')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(db_index=True, max_length=32, verbose_name="规则编号")),
+                ("name", models.CharField(max_length=200, verbose_name="规则名称")),
+                (
+                    "layer",
+                    models.CharField(
+                        choices=[("national", "全国"), ("local", "本市")],
+                        default="national",
+                        max_length=16,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("activity_count", "活动次数"),
+                            ("staffing_ratio", "专职党务干部比例"),
+                            ("term_expiry", "按期换届"),
+                        ],
+                        default="activity_count",
+                        max_length=32,
+                        verbose_name="考核方式",
+                    ),
+                ),
+                ("org_kinds", models.JSONField(default=list, verbose_name="适用组织类型")),
+                (
+                    "activity_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("branch_general_meeting", "支部党员大会"),
+                            ("branch_committee_meeting", "支部委员会会议"),
+                            ("group_meeting", "党小组会"),
+                            ("party_lesson", "党课"),
+                            ("theme_day", "主题党日"),
+                            ("org_life_meeting", "组织生活会"),
+                            ("member_review", "民主评议党员"),
+                            ("heart_to_heart_talk", "谈心谈话"),
+                            ("central_group_study", "党组理论学习中心组学习"),
+                            ("party_building_deliberation", "党组（党委）研究机关党建工作"),
+                            ("work_report_hearing", "听取机关工委工作汇报"),
+                            ("organ_member_assembly", "机关党员干部大会"),
+                            ("election", "换届选举"),
+                        ],
+                        max_length=40,
+                        verbose_name="活动类型",
+                    ),
+                ),
+                (
+                    "hearing_body",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("standing_committee", "常委会"),
+                            ("leader_in_charge", "分管领导"),
+                        ],
+                        max_length=32,
+                        verbose_name="听取汇报主体",
+                    ),
+                ),
+                (
+                    "condition",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "无"),
+                            ("has_committee", "设支部委员会的组织"),
+                            ("speaker_is_secretary", "书记本人讲授"),
+                        ],
+                        max_length=32,
+                        verbose_name="适用条件",
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("month", "每月"), ("quarter", "每季度"), ("year", "每年")],
+                        default="year",
+                        max_length=16,
+                        verbose_name="周期",
+                    ),
+                ),
+                ("min_count", models.PositiveSmallIntegerField(default=1, verbose_name="最少次数")),
+                (
+                    "quorum_ratio",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        help_text="如支委会须超过半数委员到会：0.5",
+                        max_digits=4,
+                        null=True,
+                        verbose_name="有效人数比例（须超过）",
+                    ),
+                ),
+                (
+                    "min_ratio",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="最低比例",
+                    ),
+                ),
+                (
+                    "remind_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="提前提醒月数"
+                    ),
+                ),
+                ("effective_from", models.DateField(verbose_name="生效日期")),
+                ("effective_to", models.DateField(blank=True, null=True, verbose_name="失效日期")),
+                ("source", models.TextField(verbose_name="依据")),
+                (
+                    "unverified",
+                    models.BooleanField(default=False, verbose_name="待核实（可调整的默认值）"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织生活规则',
-                'verbose_name_plural': '组织生活规则',
-                'ordering': ['code', '-effective_from'],
+                "verbose_name": "组织生活规则",
+                "verbose_name_plural": "组织生活规则",
+                "ordering": ["code", "-effective_from"],
             },
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['organization', 'held_on'], name='activity_org_day'),
+            model_name="activity",
+            index=models.Index(fields=["organization", "held_on"], name="activity_org_day"),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['kind', 'held_on'], name='activity_kind_day'),
+            model_name="activity",
+            index=models.Index(fields=["kind", "held_on"], name="activity_kind_day"),
         ),
         migrations.AddIndex(
-            model_name='activitytally',
-            index=models.Index(fields=['month', 'kind'], name='tally_month_kind'),
+            model_name="activitytally",
+            index=models.Index(fields=["month", "kind"], name="tally_month_kind"),
         ),
         migrations.AddConstraint(
-            model_name='activitytally',
-            constraint=models.UniqueConstraint(fields=('organization', 'month', 'kind', 'hearing_body'), name='tally_unique'),
+            model_name="activitytally",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "month", "kind", "hearing_body"), name="tally_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='attendance',
-            index=models.Index(fields=['member', 'status'], name='attendance_member_status'),
+            model_name="attendance",
+            index=models.Index(fields=["member", "status"], name="attendance_member_status"),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.UniqueConstraint(condition=models.Q(('member__isnull', False)), fields=('activity', 'member'), name='attendance_once_per_member'),
+            model_name="attendance",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("member__isnull", False)),
+                fields=("activity", "member"),
+                name="attendance_once_per_member",
+            ),
         ),
     ]

@@ -8,7 +8,9 @@ def seed(apps, schema_editor):
 
     LifeRule = apps.get_model("orglife", "LifeRule")
     for row in SEED_RULES:
-        if not LifeRule.objects.filter(code=row["code"], effective_from=row["effective_from"]).exists():
+        if not LifeRule.objects.filter(
+            code=row["code"], effective_from=row["effective_from"]
+        ).exists():
             LifeRule.objects.create(**row)
 
 

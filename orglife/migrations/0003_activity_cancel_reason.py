@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orglife', '0002_seed_rules'),
+        ("orglife", "0002_seed_rules"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='activity',
-            name='cancel_reason',
-            field=models.CharField(blank=True, editable=False, max_length=255, verbose_name='取消原因'),
+            model_name="activity",
+            name="cancel_reason",
+            field=models.CharField(
+                blank=True, editable=False, max_length=255, verbose_name="取消原因"
+            ),
         ),
     ]

@@ -31,8 +31,15 @@ def at(day: date, hour=15):
 def hold(org, kind, day, present=(), absent=(), **fields):
     attendance = [{"member_id": m.pk, "status": "present"} for m in present]
     attendance += [{"member_id": m.pk, "status": "absent"} for m in absent]
-    return services.activity_record(organization=org, kind=kind, starts_at=at(day), topic="测试",
-                                    attendance=attendance, correction_reason="补录测试数据", **fields)
+    return services.activity_record(
+        organization=org,
+        kind=kind,
+        starts_at=at(day),
+        topic="测试",
+        attendance=attendance,
+        correction_reason="补录测试数据",
+        **fields,
+    )
 
 
 def result_for(org, rule_code, period, today=TODAY):
@@ -62,32 +69,61 @@ def test_a_missed_month_of_theme_days_shows_in_the_year(city):
 
 def committee_of(branch, size):
     members = [MemberFactory(branch=branch) for _ in range(size)]
-    kinds = [PositionKind.SECRETARY, PositionKind.ORGANIZATION_MEMBER, PositionKind.DISCIPLINE_MEMBER,
-             PositionKind.PUBLICITY_MEMBER, PositionKind.COMMITTEE_MEMBER]
+    kinds = [
+        PositionKind.SECRETARY,
+        PositionKind.ORGANIZATION_MEMBER,
+        PositionKind.DISCIPLINE_MEMBER,
+        PositionKind.PUBLICITY_MEMBER,
+        PositionKind.COMMITTEE_MEMBER,
+    ]
     Position.objects.filter(organization=branch).delete()
     for member, kind in zip(members, kinds, strict=False):
-        Position.objects.create(organization=branch, member=member, kind=kind, started_on=date(2025, 1, 1))
+        Position.objects.create(
+            organization=branch, member=member, kind=kind, started_on=date(2025, 1, 1)
+        )
     return members
 
 
 def test_committee_meeting_without_more_than_half_present_does_not_count(city):
     committee = committee_of(city.branch_a, 4)
-    half = hold(city.branch_a, "branch_committee_meeting", date(2026, 9, 8), present=committee[:2], absent=committee[2:])
+    half = hold(
+        city.branch_a,
+        "branch_committee_meeting",
+        date(2026, 9, 8),
+        present=committee[:2],
+        absent=committee[2:],
+    )
     assert not half.counts and "未超过" in half.invalid_reason and "R-LIFE-2" in half.invalid_reason
     september = result_for(city.branch_a, "R-LIFE-2", period_of("month", date(2026, 9, 1)))
     assert september.status == MISSED
-    quorum = hold(city.branch_a, "branch_committee_meeting", date(2026, 10, 8), present=committee[:3], absent=committee[3:])
+    quorum = hold(
+        city.branch_a,
+        "branch_committee_meeting",
+        date(2026, 10, 8),
+        present=committee[:3],
+        absent=committee[3:],
+    )
     assert quorum.counts
-    assert result_for(city.branch_a, "R-LIFE-2", period_of("month", date(2026, 10, 1))).status == MET
+    assert (
+        result_for(city.branch_a, "R-LIFE-2", period_of("month", date(2026, 10, 1))).status == MET
+    )
 
 
 def test_correcting_attendance_can_restore_the_quorum(city):
     committee = committee_of(city.branch_a, 3)
-    meeting = hold(city.branch_a, "branch_committee_meeting", date(2026, 11, 3), present=committee[:1], absent=committee[1:])
+    meeting = hold(
+        city.branch_a,
+        "branch_committee_meeting",
+        date(2026, 11, 3),
+        present=committee[:1],
+        absent=committee[1:],
+    )
     assert not Activity.objects.get(pk=meeting.pk).counts
     services.attendance_correct(activity=meeting, member=committee[1], status="present")
     assert Activity.objects.get(pk=meeting.pk).counts
-    assert result_for(city.branch_a, "R-LIFE-2", period_of("month", date(2026, 11, 1))).status == MET
+    assert (
+        result_for(city.branch_a, "R-LIFE-2", period_of("month", date(2026, 11, 1))).status == MET
+    )
 
 
 def test_committee_rule_does_not_apply_to_a_branch_without_committee(city):
@@ -101,12 +137,17 @@ def test_a_rule_retired_mid_year_stops_judging_the_months_after(city):
     rule.save()
     year = result_for(city.branch_a, "R-LIFE-5", period_of("year", date(2026, 1, 1)))
     statuses = {c.period.start.month: c.status for c in year.checks}
-    assert statuses[6] == MISSED and statuses[7] == NOT_APPLICABLE and statuses[12] == NOT_APPLICABLE
+    assert (
+        statuses[6] == MISSED and statuses[7] == NOT_APPLICABLE and statuses[12] == NOT_APPLICABLE
+    )
 
 
 def test_terms_expiring_in_five_months_warn_and_overdue_terms_miss(city):
-    Term.objects.create(organization=city.branch_b, started_on=TODAY - relativedelta(years=3),
-                        expires_on=TODAY + relativedelta(months=5))
+    Term.objects.create(
+        organization=city.branch_b,
+        started_on=TODAY - relativedelta(years=3),
+        expires_on=TODAY + relativedelta(months=5),
+    )
     Term.objects.filter(organization=city.branch_a).update(expires_on=TODAY - relativedelta(days=1))
     year = period_of("year", TODAY)
     soon = result_for(city.branch_b, "R-ORG-3", year).checks[0]
@@ -120,14 +161,21 @@ def test_subtree_figures_equal_the_sum_of_its_organizations(city):
     hold(city.branch_a2, "branch_general_meeting", date(2026, 2, 5))
     year = period_of("year", date(2026, 1, 1))
     total, items = subtree_compliance(city.committee_a, year, TODAY)
-    one_by_one = [compliance([org], year, TODAY)[0] for org in (city.committee_a, city.branch_a, city.branch_a2)]
+    one_by_one = [
+        compliance([org], year, TODAY)[0]
+        for org in (city.committee_a, city.branch_a, city.branch_a2)
+    ]
     assert (total.met, total.missed, total.pending) == (
-        sum(i.met for i in one_by_one), sum(i.missed for i in one_by_one), sum(i.pending for i in one_by_one),
+        sum(i.met for i in one_by_one),
+        sum(i.missed for i in one_by_one),
+        sum(i.pending for i in one_by_one),
     )
     assert rollup(items).met == total.met and total.organizations == 3
 
 
-def test_compliance_query_count_does_not_grow_with_organizations(city, django_assert_max_num_queries):
+def test_compliance_query_count_does_not_grow_with_organizations(
+    city, django_assert_max_num_queries
+):
     from dangjian.testing import make_org
     from orgs.models import Organization, OrgKind
 

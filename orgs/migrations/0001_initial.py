@@ -7,124 +7,324 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0001_initial'),
+        ("members", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='名称')),
-                ('short_name', models.CharField(blank=True, max_length=60, verbose_name='简称')),
-                ('kind', models.CharField(choices=[('local_committee', '市委/区县委'), ('organs_work_committee', '机关工委'), ('party_group', '部门党组（党委）'), ('party_committee', '机关党委'), ('general_branch', '党总支'), ('branch', '党支部'), ('joint_branch', '联合党支部'), ('group', '党小组')], max_length=32, verbose_name='组织类型')),
-                ('path', models.CharField(editable=False, max_length=255, unique=True, verbose_name='树路径')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='层级')),
-                ('status', models.CharField(choices=[('active', '正常'), ('merged', '已合并'), ('dissolved', '已撤销')], default='active', max_length=16, verbose_name='状态')),
-                ('established_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='撤销/合并日期')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='orgs.organization', verbose_name='并入组织')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='orgs.organization', verbose_name='上级党组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="名称")),
+                ("short_name", models.CharField(blank=True, max_length=60, verbose_name="简称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("local_committee", "市委/区县委"),
+                            ("organs_work_committee", "机关工委"),
+                            ("party_group", "部门党组（党委）"),
+                            ("party_committee", "机关党委"),
+                            ("general_branch", "党总支"),
+                            ("branch", "党支部"),
+                            ("joint_branch", "联合党支部"),
+                            ("group", "党小组"),
+                        ],
+                        max_length=32,
+                        verbose_name="组织类型",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        editable=False, max_length=255, unique=True, verbose_name="树路径"
+                    ),
+                ),
+                (
+                    "depth",
+                    models.PositiveSmallIntegerField(
+                        default=0, editable=False, verbose_name="层级"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "正常"), ("merged", "已合并"), ("dissolved", "已撤销")],
+                        default="active",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "established_on",
+                    models.DateField(blank=True, null=True, verbose_name="成立日期"),
+                ),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="撤销/合并日期")),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_from",
+                        to="orgs.organization",
+                        verbose_name="并入组织",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="orgs.organization",
+                        verbose_name="上级党组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '党组织',
-                'verbose_name_plural': '党组织',
-                'ordering': ['path'],
+                "verbose_name": "党组织",
+                "verbose_name_plural": "党组织",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='OrganizationEvent',
+            name="OrganizationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', '成立'), ('renamed', '更名'), ('moved', '调整隶属关系'), ('merged', '合并'), ('dissolved', '撤销')], max_length=16, verbose_name='事项')),
-                ('happened_on', models.DateField(default=datetime.date.today, verbose_name='日期')),
-                ('old_value', models.CharField(blank=True, max_length=255, verbose_name='原值')),
-                ('new_value', models.CharField(blank=True, max_length=255, verbose_name='新值')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='说明')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='记录时间')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='orgs.organization', verbose_name='党组织')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "成立"),
+                            ("renamed", "更名"),
+                            ("moved", "调整隶属关系"),
+                            ("merged", "合并"),
+                            ("dissolved", "撤销"),
+                        ],
+                        max_length=16,
+                        verbose_name="事项",
+                    ),
+                ),
+                ("happened_on", models.DateField(default=datetime.date.today, verbose_name="日期")),
+                ("old_value", models.CharField(blank=True, max_length=255, verbose_name="原值")),
+                ("new_value", models.CharField(blank=True, max_length=255, verbose_name="新值")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="说明")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织沿革',
-                'verbose_name_plural': '组织沿革',
-                'ordering': ['-happened_on', '-id'],
+                "verbose_name": "组织沿革",
+                "verbose_name_plural": "组织沿革",
+                "ordering": ["-happened_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='单位名称')),
-                ('kind', models.CharField(choices=[('party_government', '党政机关'), ('congress_cppcc', '人大、政协机关'), ('judicial', '审判、检察机关'), ('mass_org', '群团机关'), ('institution', '事业单位'), ('state_enterprise', '国有企业'), ('other', '其他')], default='party_government', max_length=32, verbose_name='单位类别')),
-                ('total_staff', models.PositiveIntegerField(default=0, verbose_name='在编人数')),
-                ('full_time_party_workers', models.PositiveIntegerField(default=0, verbose_name='专职党务干部数')),
-                ('part_time_party_workers', models.PositiveIntegerField(default=0, verbose_name='兼职党务干部数')),
-                ('is_active', models.BooleanField(default=True, verbose_name='在用')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='units', to='orgs.organization', verbose_name='所属党组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="单位名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("party_government", "党政机关"),
+                            ("congress_cppcc", "人大、政协机关"),
+                            ("judicial", "审判、检察机关"),
+                            ("mass_org", "群团机关"),
+                            ("institution", "事业单位"),
+                            ("state_enterprise", "国有企业"),
+                            ("other", "其他"),
+                        ],
+                        default="party_government",
+                        max_length=32,
+                        verbose_name="单位类别",
+                    ),
+                ),
+                ("total_staff", models.PositiveIntegerField(default=0, verbose_name="在编人数")),
+                (
+                    "full_time_party_workers",
+                    models.PositiveIntegerField(default=0, verbose_name="专职党务干部数"),
+                ),
+                (
+                    "part_time_party_workers",
+                    models.PositiveIntegerField(default=0, verbose_name="兼职党务干部数"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="在用")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="orgs.organization",
+                        verbose_name="所属党组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '机关单位',
-                'verbose_name_plural': '机关单位',
-                'ordering': ['name'],
+                "verbose_name": "机关单位",
+                "verbose_name_plural": "机关单位",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='organization',
-            name='unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='organizations', to='orgs.unit', verbose_name='所在单位'),
+            model_name="organization",
+            name="unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="organizations",
+                to="orgs.unit",
+                verbose_name="所在单位",
+            ),
         ),
         migrations.CreateModel(
-            name='Position',
+            name="Position",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('secretary', '书记'), ('deputy_secretary', '副书记'), ('organization_member', '组织委员'), ('publicity_member', '宣传委员'), ('discipline_member', '纪检委员'), ('youth_member', '青年委员'), ('committee_member', '委员'), ('group_leader', '党小组长'), ('full_time_party_worker', '专职党务干部'), ('part_time_party_worker', '兼职党务干部')], max_length=32, verbose_name='职务')),
-                ('started_on', models.DateField(verbose_name='任职日期')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='离任日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='positions', to='members.member', verbose_name='党员')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='positions', to='orgs.organization', verbose_name='党组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("secretary", "书记"),
+                            ("deputy_secretary", "副书记"),
+                            ("organization_member", "组织委员"),
+                            ("publicity_member", "宣传委员"),
+                            ("discipline_member", "纪检委员"),
+                            ("youth_member", "青年委员"),
+                            ("committee_member", "委员"),
+                            ("group_leader", "党小组长"),
+                            ("full_time_party_worker", "专职党务干部"),
+                            ("part_time_party_worker", "兼职党务干部"),
+                        ],
+                        max_length=32,
+                        verbose_name="职务",
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="任职日期")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="离任日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="positions",
+                        to="members.member",
+                        verbose_name="党员",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="positions",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织职务',
-                'verbose_name_plural': '组织职务',
-                'ordering': ['organization', 'kind', '-started_on'],
-                'indexes': [models.Index(fields=['organization', 'kind'], name='position_org_kind')],
+                "verbose_name": "组织职务",
+                "verbose_name_plural": "组织职务",
+                "ordering": ["organization", "kind", "-started_on"],
+                "indexes": [
+                    models.Index(fields=["organization", "kind"], name="position_org_kind")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Term',
+            name="Term",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField(verbose_name='本届开始')),
-                ('expires_on', models.DateField(verbose_name='届满日期')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='terms', to='orgs.organization', verbose_name='党组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="本届开始")),
+                ("expires_on", models.DateField(verbose_name="届满日期")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="terms",
+                        to="orgs.organization",
+                        verbose_name="党组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '任期',
-                'verbose_name_plural': '任期',
-                'ordering': ['organization', '-started_on'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('expires_on__gt', models.F('started_on'))), name='term_expires_after_start')],
+                "verbose_name": "任期",
+                "verbose_name_plural": "任期",
+                "ordering": ["organization", "-started_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("expires_on__gt", models.F("started_on"))),
+                        name="term_expires_after_start",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(fields=('name',), name='unit_name_unique'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(fields=("name",), name="unit_name_unique"),
         ),
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['kind', 'status'], name='org_kind_status'),
+            model_name="organization",
+            index=models.Index(fields=["kind", "status"], name="org_kind_status"),
         ),
     ]

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0002_path_pattern_index'),
+        ("orgs", "0002_path_pattern_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='organizationevent',
-            name='happened_on',
-            field=models.DateField(default=django.utils.timezone.localdate, verbose_name='日期'),
+            model_name="organizationevent",
+            name="happened_on",
+            field=models.DateField(default=django.utils.timezone.localdate, verbose_name="日期"),
         ),
     ]
