@@ -193,3 +193,73 @@ def test_cancelling_a_held_activity_removes_it_from_the_count(city, kind):
     period = period_of("month", date(2026, 11, 1))
     (item,) = compliance([city.branch_a], period, TODAY)
     assert all(c.done == 0 for r in item.results for c in r.checks if r.rule.activity_kind == kind)
+
+
+# Each activity-count rule: the required number in a finished period meets it, one fewer misses it,
+# and organizations of other kinds are not judged by it.
+RULE_CASES = [
+    # code, org attribute (or "group"), kind, hearing body, period start, required
+    ("R-LIFE-1", "branch_a", "branch_general_meeting", "", ("quarter", date(2025, 4, 1)), 1),
+    ("R-LIFE-3", "group", "group_meeting", "", ("month", date(2025, 5, 1)), 1),
+    ("R-LIFE-4", "branch_a", "party_lesson", "", ("quarter", date(2025, 7, 1)), 1),
+    ("R-LIFE-5", "branch_a", "theme_day", "", ("month", date(2025, 8, 1)), 1),
+    ("R-LIFE-6", "branch_a", "org_life_meeting", "", ("year", date(2025, 1, 1)), 1),
+    ("R-LIFE-6R", "branch_a", "member_review", "", ("year", date(2025, 1, 1)), 1),
+    ("R-LIFE-7", "branch_a", "heart_to_heart_talk", "", ("year", date(2025, 1, 1)), 1),
+    ("R-LIFE-8", "committee_a", "organ_member_assembly", "", ("year", date(2025, 1, 1)), 1),
+    (
+        "R-RESP-1",
+        "work_committee",
+        "work_report_hearing",
+        "standing_committee",
+        ("year", date(2025, 1, 1)),
+        1,
+    ),
+    (
+        "R-RESP-2",
+        "work_committee",
+        "work_report_hearing",
+        "leader_in_charge",
+        ("year", date(2025, 1, 1)),
+        2,
+    ),
+    ("R-RESP-3", "dept_a", "party_building_deliberation", "", ("year", date(2025, 1, 1)), 2),
+]
+
+
+def _org_for(city, attribute):
+    if attribute == "group":
+        from dangjian.testing import make_org
+        from orgs.models import OrgKind
+
+        return make_org("预算处第一党小组", OrgKind.GROUP, city.branch_a)
+    return getattr(city, attribute)
+
+
+@pytest.mark.parametrize(
+    "code,attribute,kind,body,start,required", RULE_CASES, ids=[c[0] for c in RULE_CASES]
+)
+def test_each_activity_rule_is_met_by_its_required_count_and_missed_one_short(
+    city, code, attribute, kind, body, start, required
+):
+    org = _org_for(city, attribute)
+    period = period_of(*start)
+    extra = {"hearing_body": body} if body else {}
+    for i in range(required - 1):
+        hold(org, kind, period.start + relativedelta(days=i + 1), **extra)
+    assert result_for(org, code, period).status == MISSED
+    hold(org, kind, period.end, **extra)
+    result = result_for(org, code, period)
+    assert result.status == MET and result.checks[-1].done == required
+    other = city.branch_b if attribute != "branch_a" else city.dept_b
+    (item,) = compliance([other], period, TODAY)
+    assert code not in {r.rule.code for r in item.results}
+
+
+def test_secretary_lesson_rule_counts_only_lessons_given_by_the_secretary(city):
+    secretary = Position.objects.get(organization=city.branch_a, kind=PositionKind.SECRETARY).member
+    year = period_of("year", date(2025, 1, 1))
+    hold(city.branch_a, "party_lesson", date(2025, 3, 3), speaker=city.member_a)
+    assert result_for(city.branch_a, "R-LIFE-4S", year).status == MISSED
+    hold(city.branch_a, "party_lesson", date(2025, 9, 3), speaker=secretary)
+    assert result_for(city.branch_a, "R-LIFE-4S", year).status == MET
