@@ -4,58 +4,16 @@ Drives Debian's chromium through Playwright; skips (saying so) where the machine
 """
 
 import os
-import shutil
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from dangjian.testing import PASSWORD
+from e2e.conftest import PHONE, needs_chromium
 from orglife.models import Activity, Attendance
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PHONE = {"width": 375, "height": 740}
-
-pytestmark = [
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="本机未安装 chromium（apt-get install chromium），跳过浏览器测试"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def phone():
-    """new_page() -> a fresh phone (its own cookies), so secretary and member are logged in separately."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        contexts = []
-
-        def new_page():
-            context = browser.new_context(
-                viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN"
-            )
-            contexts.append(context)
-            return context.new_page()
-
-        yield new_page
-        for context in contexts:
-            context.close()
-        browser.close()
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, username: str) -> None:

@@ -4,48 +4,13 @@ Drives Debian's chromium through Playwright; skips (saying so) where the machine
 """
 
 import os
-import shutil
 
 import pytest
 
 from dangjian.testing import PASSWORD
+from e2e.conftest import PHONE, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PHONE = {"width": 375, "height": 740}
-
-pytestmark = [
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="本机未安装 chromium（apt-get install chromium），跳过浏览器测试"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def page():
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls stay synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        context = browser.new_context(
-            viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN"
-        )
-        yield context.new_page()
-        context.close()
-        browser.close()
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 def test_secretary_logs_in_on_a_phone_and_opens_tree_and_member(page, live_server, city):
