@@ -15,6 +15,7 @@ NAV_ITEMS = (
     ("活动日历", "orglife:calendar", "calendar3", roles.READ),
     ("达标情况", "orglife:overview", "grid-3x3", roles.READ),
     ("组织生活规则", "orglife:rules", "journal-check", roles.READ),
+    ("五星示范", "evaluation:scheme_list", "stars", roles.READ),
     ("数据导入", "orgs:import", "upload", roles.WRITE),
     ("用户与角色", "accounts:user_list", "person-gear", roles.MANAGE_USERS),
     ("审计日志", "core:audit_log", "journal-text", roles.READ_AUDIT),

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import AccountViewSet, MeView, RoleAssignmentViewSet, TokenView
+from evaluation.api import EvaluationSchemeViewSet
 from members.api import MemberViewSet
 from notifications.api import NotificationViewSet
 from orglife.api import (
@@ -26,6 +27,7 @@ router.register("role-assignments", RoleAssignmentViewSet, basename="role-assign
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("rules", LifeRuleViewSet, basename="rule")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("evaluation-schemes", EvaluationSchemeViewSet, basename="evaluation-scheme")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

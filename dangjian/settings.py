@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "members",
     "notifications",
     "orglife",
+    "evaluation",
     "demo",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("orgs/", include("orgs.urls")),
     path("members/", include("members.urls")),
     path("orglife/", include("orglife.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("notifications/", include("notifications.urls")),
     path("system/", include("core.urls")),
     path("api/v1/", include("dangjian.api_urls")),
