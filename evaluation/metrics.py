@@ -5,7 +5,6 @@ coming, marked 数据来源待接入.
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 
 @dataclass(frozen=True)
@@ -22,11 +21,9 @@ class Metric:
 
 def orglife_completion_rate(organization, year: int) -> float | None:
     """Share of decided organizational-life checks the organization met in the year."""
-    from orglife.compliance import compliance
-    from orglife.periods import period_of
+    from orglife.selectors import completion_rate
 
-    (result,) = compliance([organization], period_of("year", date(year, 1, 1)))
-    return result.rate
+    return completion_rate(organization, year)
 
 
 METRICS = {

@@ -44,3 +44,16 @@ def member_attendance(member, year: int) -> dict:
         "total": total,
         "rate": present / total if total else None,
     }
+
+
+def completion_rate(organization, year: int) -> float | None:
+    """Share of decided organizational-life checks an organization met in a year (None: nothing decided).
+
+    Other apps (evaluation) ask here rather than reading orglife's tables.
+    """
+    from datetime import date
+
+    from orglife.periods import period_of
+
+    (result,) = compliance([organization], period_of("year", date(year, 1, 1)))
+    return result.rate
