@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from core.rules import rule_value
 from core.scoping import minimal_prefixes
 from orglife.models import ActivityTally, LifeRule
 from orglife.periods import Period, period_of, sub_periods
@@ -32,7 +33,6 @@ from orgs.models import COMMITTEE_POSITIONS, Organization, Position, Term
 
 MET, MISSED, PENDING, NOT_APPLICABLE = "met", "missed", "pending", "not_applicable"
 STATUS_LABELS = {MET: "已完成", MISSED: "未完成", PENDING: "进行中", NOT_APPLICABLE: "不适用"}
-COMMITTEE_MIN = 3  # a 支委会 exists once it has at least 3 members (R-ORG-1)
 # Above this many organizations, select rows by subtree path instead of an id list, provided the
 # organizations form a few subtrees.
 IN_LIST_LIMIT = 300
@@ -260,6 +260,8 @@ class _Committees:
         self.days = sorted(set(days))
         self.index = {day: i for i, day in enumerate(self.days)}
         first, last = self.days[0], self.days[-1]
+        # A 支委会 exists once it has the R-ORG-1 minimum of members (core.rules, in force at the last day).
+        self.minimum = rule_value("R-ORG-1.committee_min", last)
         base, partial = defaultdict(int), defaultdict(list)
         rows = (
             Position.objects.filter(
@@ -327,11 +329,11 @@ def _activity_result(plan: _Plan, org, throughout: bool, tallies, committees) ->
     details = None
     if plan.day_index:
         sizes = committees.sizes.get(org.pk)
-        if sizes is None or min(sizes) < COMMITTEE_MIN:
+        if sizes is None or min(sizes) < committees.minimum:
             no_committee = {
                 i
                 for i, day in enumerate(plan.day_index)
-                if sizes is None or sizes[day] < COMMITTEE_MIN
+                if sizes is None or sizes[day] < committees.minimum
             }
             details = tuple(
                 "未设支部委员会" if i in no_committee and i not in blank else ""

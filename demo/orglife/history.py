@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from core.rules import rule_value
 from members.models import Member
 from orglife.models import Activity, ActivityKind, Attendance, HearingBody, LifeRule
 from orgs.models import COMMITTEE_POSITIONS, OrgKind, PositionKind
@@ -38,7 +39,6 @@ K, S, R = ActivityKind, Attendance.Status, Attendance.Role
 YEARS = 3
 PLAN_AHEAD = timedelta(days=28)  # planned activities in the coming weeks
 QR_SINCE = timedelta(days=400)  # members sign in by QR code in the last year or so; before, by hand
-COMMITTEE_MIN = 3  # a 支委会 exists once it has at least 3 members (as orglife.compliance counts)
 
 
 def history_start(as_of: date) -> date:
@@ -233,7 +233,7 @@ class History:
         rng = self.rng
         day = _weekday(month + timedelta(days=rng.randrange(2, 12)))
         committee = self.city.holders(org.id, day)
-        if len(committee) < COMMITTEE_MIN:
+        if len(committee) < rule_value("R-ORG-1.committee_min", day):
             return  # no 支委会 (yet): the secretary decides alone (R-ORG-1)
         topic = (
             "研究本年度支部工作计划"
