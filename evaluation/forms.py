@@ -3,34 +3,27 @@ from django import forms
 from evaluation.metrics import metric_choices
 from evaluation.models import EvaluationScheme, Indicator, Star
 
+# The services accept exactly the fields the forms edit: one list each.
+from evaluation.services import INDICATOR_FIELDS, SCHEME_FIELDS, STAR_FIELDS
+
 
 class SchemeForm(forms.ModelForm):
     class Meta:
         model = EvaluationScheme
-        fields = ["name", "sector", "promotion"]
+        fields = list(SCHEME_FIELDS)
 
 
 class StarForm(forms.ModelForm):
     class Meta:
         model = Star
-        fields = ["order", "name", "description", "pass_points"]
+        fields = list(STAR_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
 class IndicatorForm(forms.ModelForm):
     class Meta:
         model = Indicator
-        fields = [
-            "order",
-            "name",
-            "description",
-            "method",
-            "points",
-            "evidence",
-            "metric",
-            "threshold",
-            "veto_scope",
-        ]
+        fields = list(INDICATOR_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         help_texts = {
             "threshold": "自动计算时填写，比例如90%填0.9",
