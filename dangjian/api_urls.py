@@ -1,5 +1,7 @@
 """The /api/v1/ router: each app's viewsets, the caller's profile and token login."""
 
+from importlib import import_module
+
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
@@ -29,7 +31,22 @@ router.register("rules", LifeRuleViewSet, basename="rule")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("evaluation-schemes", EvaluationSchemeViewSet, basename="evaluation-scheme")
 
+# Apps that register their own viewsets (each api.py has register(router) and extra_urls).
+SELF_REGISTERING = (
+    "publicity",
+    "dual_excellence",
+    "responsibility",
+    "secretary_review",
+    "member_review",
+)
+extra_urls = []
+for app in SELF_REGISTERING:
+    module = import_module(f"{app}.api")
+    module.register(router)
+    extra_urls += module.extra_urls
+
 urlpatterns = [
+    *extra_urls,
     path("me/", MeView.as_view(), name="api-me"),
     path("me/attendance/", MeAttendanceView.as_view(), name="api-me-attendance"),
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -34,6 +34,11 @@ INSTALLED_APPS = [
     "notifications",
     "orglife",
     "evaluation",
+    "publicity",
+    "dual_excellence",
+    "responsibility",
+    "secretary_review",
+    "member_review",
     "demo",
 ]
 
