@@ -1,0 +1,15 @@
+"""The reminder framework: each domain app with deadlines has `<app>/reminders.py` with
+`collect(today) -> list[Notification]` (unsaved, each with a dedupe key); send_reminders runs them all."""
+
+from datetime import date
+from importlib import import_module
+
+from notifications.models import Notification
+
+# (app, what its reminders are about) in the order the daily job runs them.
+SOURCES = (("orglife", "组织生活"),)
+
+
+def collect_all(today: date) -> list[tuple[str, list[Notification]]]:
+    """Every source's reminders for the day, labelled by source."""
+    return [(label, import_module(f"{app}.reminders").collect(today)) for app, label in SOURCES]
