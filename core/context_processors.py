@@ -20,6 +20,7 @@ NAV_ITEMS = (
     ("书记责任清单", "responsibility:index", "list-check", roles.READ),
     ("联述联评联考", "secretary_review:index", "clipboard-data", roles.READ),
     ("民主评议党员", "member_review:index", "person-lines-fill", roles.READ),
+    ("督查整改", "supervision:index", "search", roles.READ),
     ("公示", "publicity:index", "megaphone", None),
     ("数据导入", "orgs:import", "upload", roles.WRITE),
     ("用户与角色", "accounts:user_list", "person-gear", roles.MANAGE_USERS),

@@ -38,6 +38,7 @@ SELF_REGISTERING = (
     "responsibility",
     "secretary_review",
     "member_review",
+    "supervision",
 )
 extra_urls = []
 for app in SELF_REGISTERING:

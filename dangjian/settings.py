@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "responsibility",
     "secretary_review",
     "member_review",
+    "supervision",
     "demo",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("responsibility/", include("responsibility.urls")),
     path("secretary-review/", include("secretary_review.urls")),
     path("member-review/", include("member_review.urls")),
+    path("supervision/", include("supervision.urls")),
     path("notifications/", include("notifications.urls")),
     path("system/", include("core.urls")),
     path("api/v1/", include("dangjian.api_urls")),
