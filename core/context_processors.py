@@ -29,39 +29,45 @@ NAV_ITEMS = (
 )
 
 
+# Entries of a user linked to a member record: their own records, right after 首页.
+MEMBER_ITEMS = (
+    ("我的档案", "members:me", "person-badge"),
+    ("我的组织生活", "orglife:mine", "person-check"),
+    ("我的民主评议", "member_review:mine", "person-check-fill"),
+    ("我的测评票", "secretary_review:ballots", "ui-checks"),
+)
+# The secretary's own page (list, 述职, results) for holders of a secretary role.
+SECRETARY_ITEM = ("我的述职", "secretary_review:mine", "file-earmark-person")
+SECRETARY_ROLES = {
+    roles.Role.PARTY_GROUP_SECRETARY,
+    roles.Role.PARTY_COMMITTEE_SECRETARY,
+    roles.Role.BRANCH_SECRETARY,
+}
+
+
+def _entries(rows):
+    for label, name, icon in rows:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # a module not installed in this deployment
+            continue
+        yield {"label": label, "url": url, "icon": icon, "active": False}
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     scope = scope_for(user)
-    items = []
-    for label, name, icon, capability in NAV_ITEMS:
-        if capability is not None and not scope.prefixes(capability):
-            continue
-        try:
-            url = reverse(name)
-        except NoReverseMatch:  # a module not installed in this deployment
-            continue
-        items.append({"label": label, "url": url, "icon": icon, "active": False})
+    allowed = [
+        (label, name, icon)
+        for label, name, icon, capability in NAV_ITEMS
+        if capability is None or scope.prefixes(capability)
+    ]
+    items = list(_entries(allowed))
     if scope.member_id:
-        items.insert(
-            1,
-            {
-                "label": "我的档案",
-                "url": reverse("members:me"),
-                "icon": "person-badge",
-                "active": False,
-            },
-        )
-        items.insert(
-            2,
-            {
-                "label": "我的组织生活",
-                "url": reverse("orglife:mine"),
-                "icon": "person-check",
-                "active": False,
-            },
-        )
+        own = MEMBER_ITEMS + ((SECRETARY_ITEM,) if scope.role_names & SECRETARY_ROLES else ())
+        items[1:1] = _entries(own)
     # Highlight only the longest matching entry: /orgs/units/ is 机关单位, not 组织架构 too.
     matches = [
         i
