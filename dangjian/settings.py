@@ -213,7 +213,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 ORGLIFE_CORRECTION_GRACE_DAYS = env_int("DANGJIAN_ORGLIFE_GRACE_DAYS", 10)
 ORGLIFE_SIGNIN_OPEN_MINUTES_BEFORE = env_int("DANGJIAN_SIGNIN_OPEN_MINUTES_BEFORE", 30)
 ORGLIFE_SIGNIN_CLOSE_HOURS_AFTER = env_int("DANGJIAN_SIGNIN_CLOSE_HOURS_AFTER", 2)
-# Activity attachments (photos, PDF, Word): largest file accepted.
-ORGLIFE_ATTACHMENT_MAX_BYTES = env_int("DANGJIAN_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+# Uploaded evidence and attachments (photos, PDF, Word): largest file accepted.
+ATTACHMENT_MAX_BYTES = env_int("DANGJIAN_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 # Reminders: days before a period ends when an open requirement is reminded.
 ORGLIFE_REMIND_DAYS_BEFORE = env_int("DANGJIAN_REMIND_DAYS_BEFORE", 7)

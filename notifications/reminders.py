@@ -7,7 +7,11 @@ from importlib import import_module
 from notifications.models import Notification
 
 # (app, what its reminders are about) in the order the daily job runs them.
-SOURCES = (("orglife", "组织生活"),)
+SOURCES = (
+    ("orglife", "组织生活"),
+    ("dual_excellence", "双优引领"),
+    ("responsibility", "书记责任清单"),
+)
 
 
 def collect_all(today: date) -> list[tuple[str, list[Notification]]]:

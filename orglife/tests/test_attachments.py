@@ -98,7 +98,7 @@ def test_other_types_renamed_files_and_empty_files_are_refused_with_the_reason(
 
 
 def test_files_over_the_size_limit_are_refused_naming_the_limit(settings):
-    settings.ORGLIFE_ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024
+    settings.ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024
     big = upload("大照片.jpg", JPEG + b"\x00" * (2 * 1024 * 1024))
     with pytest.raises(ValidationError) as refused:
         attachments.check_upload(big)

@@ -2,6 +2,7 @@
 
 import time
 from datetime import date
+from importlib import import_module
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -11,6 +12,10 @@ from demo.accounts import AccountsTaken
 from demo.build import has_data, reset_database, write_city
 from demo.orglife import write_history
 from demo.plan import SCALES, plan_city
+
+# Modules (demo/<name>.py, each with write(seed, as_of) -> counts) run after the organizational-life
+# history, in this order: later ones read what earlier ones wrote (reviews read star ratings and lists).
+SECTIONS = ("responsibility", "dual_excellence")
 
 
 class Command(BaseCommand):
@@ -63,6 +68,8 @@ class Command(BaseCommand):
             with transaction.atomic():  # the city and its history, or nothing
                 counts = write_city(plan)
                 counts.update(write_history(seed, plan.as_of))
+                for name in SECTIONS:
+                    counts.update(import_module(f"demo.{name}").write(seed, plan.as_of))
         except AccountsTaken as error:
             raise CommandError(str(error))
         self.stdout.write(

@@ -1,0 +1,25 @@
+"""Display helpers of the responsibility pages."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(value) -> str:
+    """0..1 as a whole percentage; "—" when there is nothing to measure."""
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+@register.filter
+def pct_width(value) -> int:
+    """0..1 as a progress-bar width in percent."""
+    return 0 if value is None else round(value * 100)
+
+
+@register.filter
+def bar_css(value) -> str:
+    """Colour of a completion bar: red below 60%, amber below 90%, green above."""
+    if value is None or value < 0.6:
+        return "bg-danger"
+    return "bg-warning" if value < 0.9 else "bg-success"
