@@ -39,6 +39,8 @@ SELF_REGISTERING = (
     "secretary_review",
     "member_review",
     "supervision",
+    "work_plans",
+    "weak_orgs",
 )
 extra_urls = []
 for app in SELF_REGISTERING:

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "secretary_review",
     "member_review",
     "supervision",
+    "work_plans",
+    "weak_orgs",
     "demo",
 ]
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("secretary-review/", include("secretary_review.urls")),
     path("member-review/", include("member_review.urls")),
     path("supervision/", include("supervision.urls")),
+    path("work-plans/", include("work_plans.urls")),
+    path("weak-orgs/", include("weak_orgs.urls")),
     path("notifications/", include("notifications.urls")),
     path("system/", include("core.urls")),
     path("api/v1/", include("dangjian.api_urls")),
