@@ -11,6 +11,7 @@ SOURCES = (
     ("orglife", "组织生活"),
     ("dual_excellence", "双优引领"),
     ("responsibility", "书记责任清单"),
+    ("member_review", "民主评议党员"),
 )
 
 

@@ -15,7 +15,7 @@ from demo.plan import SCALES, plan_city
 
 # Modules (demo/<name>.py, each with write(seed, as_of) -> counts) run after the organizational-life
 # history, in this order: later ones read what earlier ones wrote (reviews read star ratings and lists).
-SECTIONS = ("responsibility", "dual_excellence")
+SECTIONS = ("responsibility", "dual_excellence", "member_review")
 
 
 class Command(BaseCommand):
