@@ -18,7 +18,7 @@ NAV_ITEMS = (
     ("五星示范", "evaluation:scheme_list", "stars", roles.READ),
     ("双优引领", "dual_excellence:index", "award", None),  # members see the honour roll
     ("书记责任清单", "responsibility:index", "list-check", roles.READ),
-    ("联述联评联考", "secretary_review:index", "clipboard-data", roles.READ),
+    ("联述联评联考", "secretary_review:index", "clipboard-data", None),  # members rate too
     ("民主评议党员", "member_review:index", "person-lines-fill", roles.READ),
     ("工作计划", "work_plans:index", "calendar2-week", roles.READ),
     ("督查整改", "supervision:index", "search", roles.READ),

@@ -12,6 +12,8 @@ SOURCES = (
     ("dual_excellence", "双优引领"),
     ("responsibility", "书记责任清单"),
     ("member_review", "民主评议党员"),
+    ("supervision", "督查整改"),
+    ("secretary_review", "联述联评联考"),
 )
 
 

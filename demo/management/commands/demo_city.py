@@ -15,7 +15,32 @@ from demo.plan import SCALES, plan_city
 
 # Modules (demo/<name>.py, each with write(seed, as_of) -> counts) run after the organizational-life
 # history, in this order: later ones read what earlier ones wrote (reviews read star ratings and lists).
-SECTIONS = ("responsibility", "dual_excellence", "member_review")
+SECTIONS = (
+    "responsibility",
+    "dual_excellence",
+    "member_review",
+    "supervision",
+    "secretary_review",
+)
+# How the summary line names each section's counts.
+SECTION_LABELS = {
+    "responsibility_lists": "书记责任清单",
+    "responsibility_items": "清单事项",
+    "dual_excellence_rounds": "双优评选轮次",
+    "dual_excellence_nominations": "双优推荐",
+    "member_reviews": "支部民主评议",
+    "member_review_entries": "参评党员人次",
+    "member_review_ballots": "互评票",
+    "member_review_rectifications": "限期改正",
+    "inspections": "督查检查",
+    "findings": "发现问题",
+    "accountability_cases": "问责案件",
+    "exposure_notices": "通报曝光",
+    "review_rounds": "联述联评联考轮次",
+    "review_reports": "述职报告",
+    "review_assignments": "测评任务",
+    "review_ballots": "测评票",
+}
 
 
 class Command(BaseCommand):
@@ -80,4 +105,8 @@ class Command(BaseCommand):
                 f"出席记录 {counts['attendance']} 条；用时 {time.perf_counter() - started:.1f} 秒。"
             )
         )
+        sections = [
+            f"{label} {counts[key]}" for key, label in SECTION_LABELS.items() if key in counts
+        ]
+        self.stdout.write("其中：" + "，".join(sections) + "。")
         self.stdout.write("运行 `python manage.py demo_accounts` 查看演示账号。")
