@@ -293,6 +293,25 @@ def machine(vendor: str) -> dict:
     }
 
 
+# Later issues' benchmarks: bench/<module>.py, each with measure(runs, warmups) -> {key: result}.
+MODULES = ("evaluation", "secretary_review", "supervision", "weak_orgs")
+
+
+def measure_modules(runs: int, warmups: int) -> dict:
+    """Each module's figures; one that fails is reported, the others are still measured."""
+    from importlib import import_module
+
+    results = {}
+    for name in MODULES:
+        log(f"measuring {name}")
+        try:
+            results.update(import_module(name).measure(runs, warmups))
+        except Exception as error:
+            log(traceback.format_exc())
+            results[f"{name}_error"] = not_measured(f"{name} 出错 {type(error).__name__}")
+    return results
+
+
 def measure(skip_build: bool, runs: int, warmups: int) -> dict:
     import django
 
@@ -335,6 +354,7 @@ def measure(skip_build: bool, runs: int, warmups: int) -> dict:
     results["export"] = time_page(client, "/members/export/", 3, 0)
     if results["export"]["seconds"] is not None:
         results["export"]["note"] = f"{visible.count():,} 名党员，3 次中位数"
+    results.update(measure_modules(runs, warmups))
     log("writing the import file")
     path, rows = write_import_file(user)
     with transaction.atomic():  # rolled back: the city stays whole for --skip-build reruns

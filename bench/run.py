@@ -40,6 +40,19 @@ ORGLIFE_METRICS = (
     ("record_50", "记录一次 50 人参加的活动（`orglife.services.activity_record`）", 0.1),
     ("send_reminders", "全市定时提醒 `python manage.py send_reminders`", 30),
 )
+# Issue 4 (star evaluation, 联述联评联考) and issue 5 (supervision), targets from the issues.
+EVALUATION_METRICS = (
+    ("star_overview", "全市五星示范总览 `/evaluation/overview/`", 0.3),
+    ("auto_scoring", "为全部参评组织计算自动评分指标（`evaluation` 自动评分）", 20),
+    ("ballot_page", "评议人的民主测评页 `/secretary-review/ballots/`", 0.08),
+    ("aggregate_40k", "汇总一轮 4 万张测评票的联述联评联考（`round_aggregate`）", 5),
+)
+SUPERVISION_METRICS = (
+    ("supervision_overview", "工委督查整改总览（约 2 万条问题）`/supervision/overview/`", 0.2),
+    ("weak_org_flags", "全市软弱涣散组织研判计算", 10),
+    ("supervision_record_3_photos", "记录一条带三张照片的问题（不含上传）", 0.15),
+)
+ALL_METRICS = METRICS + ORGLIFE_METRICS + EVALUATION_METRICS + SUPERVISION_METRICS
 
 
 def database_url(db: str) -> str:
@@ -150,6 +163,9 @@ def render(all_results: dict) -> str:
         "不重复提醒；邮件后端为 locmem，不含网络发信），再测页面：达标矩阵以 `gwadmin` 请求本年度，工作台以支部书记"
         " `zbsj1` 请求；记录活动直接调用 `orglife.services.activity_record`（不经页面），在 50 人的支部记录一次"
         "主题党日（出席 45、请假 3、缺席 2，含校验、出席名单、法定人数判断、月度汇总和审计日志），每次在事务中执行后回滚。",
+        "- 第 4、5 期：生成数据时 `demo_city` 已写入上一年度已完成、本年度进行中的评星、联述联评联考（含测评票）、"
+        "民主评议和约 2 万条督查问题；各项的测量方法写在 `bench/evaluation.py`、`bench/secretary_review.py`、"
+        "`bench/supervision.py`、`bench/weak_orgs.py` 开头，会改动数据的测量都在事务中执行后回滚。",
         "- 页面、命令或导入模块尚未完成（404、500 或模块不存在）时记为“未测量”，其余项照常测量。",
         "- 结果受机器负载影响：测量说明记录了测量结束时的系统负载，负载高于核数（如开发机上同时跑着测试）时"
         "页面耗时明显偏高，应在空闲时复测。",
@@ -163,6 +179,14 @@ def render(all_results: dict) -> str:
         "### 组织生活（第 3 期）",
         "",
         *table(all_results, ORGLIFE_METRICS),
+        "",
+        "### 五星示范、联述联评联考（第 4 期）",
+        "",
+        *table(all_results, EVALUATION_METRICS),
+        "",
+        "### 督查整改、软弱涣散（第 5 期）",
+        "",
+        *table(all_results, SUPERVISION_METRICS),
         "",
         "## 测量说明",
         "",
@@ -181,7 +205,7 @@ def render(all_results: dict) -> str:
             f"Python {m['python']}，Django {m['django']}，{m['database']}；"
             f"测量结束时系统负载（1/5/15 分钟）{m.get('load', '未记录')}。"
         )
-        for key, what, _target in METRICS + ORGLIFE_METRICS:
+        for key, what, _target in ALL_METRICS:
             result = figures["results"].get(key)
             if result:
                 lines.append(f"  - {what}：{result['note']}")
