@@ -130,11 +130,34 @@ class ServiceErrorsMixin:
         return super().handle_exception(exc)
 
 
+# Apps whose serializers have short domain names (Review, Progress, Case …): their schema components
+# are prefixed with the app, so two apps' "Case" never collide.
+PREFIXED_APPS = {
+    "evaluation",
+    "publicity",
+    "dual_excellence",
+    "responsibility",
+    "secretary_review",
+    "member_review",
+    "supervision",
+    "work_plans",
+    "weak_orgs",
+}
+
+
 class ApiSchema(AutoSchema):
     """Operations are described in Chinese through extend_schema; English docstrings stay for developers."""
 
     def get_description(self):
         return ""
+
+    def get_serializer_name(self, serializer, direction):
+        name = super().get_serializer_name(serializer, direction)
+        app = type(serializer).__module__.split(".")[0]
+        if app not in PREFIXED_APPS:
+            return name
+        prefix = "".join(part.capitalize() for part in app.split("_"))
+        return name if name.startswith(prefix) else prefix + name
 
 
 class ScopedViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):

@@ -15,7 +15,7 @@ NAV_ITEMS = (
     ("活动日历", "orglife:calendar", "calendar3", roles.READ),
     ("达标情况", "orglife:overview", "grid-3x3", roles.READ),
     ("组织生活规则", "orglife:rules", "journal-check", roles.READ),
-    ("五星示范", "evaluation:scheme_list", "stars", roles.READ),
+    ("五星示范", "evaluation:index", "stars", roles.READ),
     ("双优引领", "dual_excellence:index", "award", None),  # members see the honour roll
     ("书记责任清单", "responsibility:index", "list-check", roles.READ),
     ("联述联评联考", "secretary_review:index", "clipboard-data", None),  # members rate too

@@ -33,6 +33,7 @@ router.register("evaluation-schemes", EvaluationSchemeViewSet, basename="evaluat
 
 # Apps that register their own viewsets (each api.py has register(router) and extra_urls).
 SELF_REGISTERING = (
+    "evaluation",
     "publicity",
     "dual_excellence",
     "responsibility",

@@ -180,17 +180,27 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.ApiSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "智慧机关党建平台 API",
-    "DESCRIPTION": "组织、单位、职务、党员、用户与角色；组织生活、出席与签到、规则、达标情况与消息。所有数据按用户角色所绑定的组织范围过滤，身份证号与手机号按角色脱敏。",
+    "DESCRIPTION": "组织、单位、职务、党员、用户与角色；组织生活、出席与签到、规则、达标情况与消息；"
+    "五星示范评星、双优引领、三级书记责任清单、联述联评联考、民主评议党员、公示与异议；"
+    "工作计划、督查检查、问题整改、问责与容错免责、通报曝光、软弱涣散整顿。"
+    "所有数据按用户角色所绑定的组织范围过滤，身份证号与手机号按角色脱敏。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One choice set used by several fields (a finding event's from/to state) gets one name.
+    "ENUM_NAME_OVERRIDES": {
+        "FindingStateEnum": "supervision.models.FindingState",
+        "MemberCategoryEnum": "members.models.Member.Category",
+        "WorkPlanCategoryEnum": "work_plans.models.Category",
+        "OrgRatingStatusEnum": "evaluation.models.OrgRating.Status",
+    },
 }
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

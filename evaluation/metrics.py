@@ -12,24 +12,30 @@ class Metric:
     code: str
     label: str
     unit: str  # "ratio" (0..1) or "hours"
-    compute: object = None  # callable(organization, year) -> float | None; None = not connected yet
+    # callable(organizations, year) -> {organization id: float | None}; None = not connected yet.
+    # Whole-city scoring calls it once for all organizations, so it must not query per organization.
+    compute_many: object = None
 
     @property
     def available(self) -> bool:
-        return self.compute is not None
+        return self.compute_many is not None
+
+    def compute(self, organization, year: int) -> float | None:
+        return self.compute_many([organization], year).get(organization.pk)
 
 
-def orglife_completion_rate(organization, year: int) -> float | None:
-    """Share of decided organizational-life checks the organization met in the year."""
-    from orglife.selectors import completion_rate
+def orglife_completion_rates(organizations, year: int) -> dict:
+    """Share of decided organizational-life checks each organization met in the year."""
+    from orglife.selectors import completion_rates
 
-    return completion_rate(organization, year)
+    organizations = list(organizations)
+    return completion_rates(organizations, year) if organizations else {}
 
 
 METRICS = {
     m.code: m
     for m in (
-        Metric("orglife_completion_rate", "组织生活完成率", "ratio", orglife_completion_rate),
+        Metric("orglife_completion_rate", "组织生活完成率", "ratio", orglife_completion_rates),
         Metric("dues_on_time_rate", "党费按时交纳率", "ratio"),
         Metric("findings_rectified_rate", "问题按期整改率", "ratio"),
         Metric("training_hours", "党员学习培训学时", "hours"),

@@ -9,11 +9,13 @@ from notifications.models import Notification
 # (app, what its reminders are about) in the order the daily job runs them.
 SOURCES = (
     ("orglife", "组织生活"),
+    ("evaluation", "五星示范"),
     ("dual_excellence", "双优引领"),
     ("responsibility", "书记责任清单"),
     ("member_review", "民主评议党员"),
     ("supervision", "督查整改"),
     ("secretary_review", "联述联评联考"),
+    ("work_plans", "工作计划"),
 )
 
 

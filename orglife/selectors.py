@@ -57,3 +57,42 @@ def completion_rate(organization, year: int) -> float | None:
 
     (result,) = compliance([organization], period_of("year", date(year, 1, 1)))
     return result.rate
+
+
+# --- bulk reads for weak_orgs (软弱涣散 flags) -----------------------------------------------------
+
+
+def committee_meeting_months(organizations, start, end) -> dict[int, set]:
+    """First days of the months within [start, end] in which each organization held a 支委会 that counts.
+
+    One query whatever the number of organizations (`organizations`: a queryset or a list of them).
+    """
+    from orglife.models import ActivityKind
+
+    rows = (
+        Activity.objects.counting()
+        .filter(
+            organization__in=organizations,
+            kind=ActivityKind.BRANCH_COMMITTEE_MEETING,
+            held_on__range=(start, end),
+        )
+        .order_by()
+        .values_list("organization_id", "held_on")
+    )
+    out: dict[int, set] = {}
+    for org_id, day in rows:
+        out.setdefault(org_id, set()).add(day.replace(day=1))
+    return out
+
+
+def completion_rates(organizations, year: int, today=None) -> dict[int, float | None]:
+    """completion_rate for many organizations at once: one compliance computation, constant queries.
+
+    The organizations must be full Organization rows (compliance reads path, kind, unit and dates).
+    """
+    from datetime import date
+
+    from orglife.periods import period_of
+
+    results = compliance(list(organizations), period_of("year", date(year, 1, 1)), today)
+    return {result.organization.pk: result.rate for result in results}

@@ -397,7 +397,7 @@ class ExemptionSerializer(serializers.ModelSerializer):
                   "decision_note"]  # fmt: skip
 
 
-class DecideSerializer(serializers.Serializer):
+class ExemptionDecideSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -408,7 +408,7 @@ class DecideSerializer(serializers.Serializer):
 class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = FaultToleranceExemption
     serializer_class = ExemptionSerializer
-    serializer_classes = {"decide": DecideSerializer}
+    serializer_classes = {"decide": ExemptionDecideSerializer}
 
     def writable_queryset(self):
         return None  # the decision is 工委's, checked by the service
@@ -444,7 +444,6 @@ class NoticeSerializer(serializers.ModelSerializer):
 class ExposureNoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = ExposureNotice
     serializer_class = NoticeSerializer
-    serializer_classes = {"publish": serializers.Serializer}
     required_capability = None
 
     def get_queryset(self):

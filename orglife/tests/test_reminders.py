@@ -29,6 +29,11 @@ def run(day: date) -> str:
     return out.getvalue()
 
 
+def orglife_line(output: str) -> str:
+    """The job's line about organizational life (other apps report their own reminders too)."""
+    return next(line for line in output.splitlines() if "组织生活提醒" in line)
+
+
 def inbox(user, category=None):
     rows = Notification.objects.filter(recipient=user)
     return list(rows.filter(category=category) if category else rows)
@@ -54,7 +59,7 @@ def mailbox(settings):
 
 
 def test_branch_secretary_is_reminded_once_a_week_before_the_period_ends(city, mailbox):
-    output = run(WEEK_BEFORE_JUNE_ENDS)
+    output = orglife_line(run(WEEK_BEFORE_JUNE_ENDS))
     (reminder,) = inbox(city.users["secretary_a"], "orglife.period")
     assert reminder.title == "预算处党支部：6月30日前尚有3项组织生活未完成"
     assert (
@@ -63,7 +68,7 @@ def test_branch_secretary_is_reminded_once_a_week_before_the_period_ends(city, m
     assert reminder.url == f"/orglife/?org={city.branch_a.pk}"
     assert "新建" in output and "重复跳过 0 条" in output
 
-    again = run(WEEK_BEFORE_JUNE_ENDS)
+    again = orglife_line(run(WEEK_BEFORE_JUNE_ENDS))
     assert len(inbox(city.users["secretary_a"], "orglife.period")) == 1
     assert "新建 0 条" in again and "重复跳过 0 条" not in again
 

@@ -16,14 +16,18 @@ from demo.plan import SCALES, plan_city
 # Modules (demo/<name>.py, each with write(seed, as_of) -> counts) run after the organizational-life
 # history, in this order: later ones read what earlier ones wrote (reviews read star ratings and lists).
 SECTIONS = (
+    "evaluation",
     "responsibility",
     "dual_excellence",
     "member_review",
     "supervision",
     "secretary_review",
+    "work_plans",
 )
 # How the summary line names each section's counts.
 SECTION_LABELS = {
+    "evaluation_cycles": "评星年度",
+    "evaluation_ratings": "组织评星",
     "responsibility_lists": "书记责任清单",
     "responsibility_items": "清单事项",
     "dual_excellence_rounds": "双优评选轮次",
@@ -40,6 +44,10 @@ SECTION_LABELS = {
     "review_reports": "述职报告",
     "review_assignments": "测评任务",
     "review_ballots": "测评票",
+    "work_plans": "工作计划",
+    "work_plan_tasks": "计划任务",
+    "work_plan_assignments": "计划任务分解",
+    "work_plan_reports": "进度报告",
 }
 
 

@@ -1,0 +1,80 @@
+"""Issue 4 (五星示范) measurements on the city data: the star overview and whole-city automatic scoring.
+
+star_overview  GET /evaluation/overview/ as the city admin (gwadmin)
+auto_scoring   evaluation.cycle_services.cycle_score_automatic over every rated organization of
+               the open cycle (metrics computed for all at once, scores and stars written back),
+               each run in a transaction rolled back afterwards
+"""
+
+import time
+import traceback
+from statistics import median
+
+from bench.measure import log, not_measured, time_page
+
+MAX_SCORING_RUNS = 3  # each run scores the whole city; a few are enough for a median
+
+
+def _client(username: str):
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def time_auto_scoring(runs: int, warmups: int) -> dict:
+    from django.db import transaction
+
+    from accounts.models import User
+    from evaluation import cycle_services as cs
+    from evaluation.models import EvaluationCycle, IndicatorScore
+
+    cycle = (
+        EvaluationCycle.objects.filter(status=EvaluationCycle.Status.OPEN)
+        .select_related("organization")
+        .order_by("-year", "organization__path")
+        .first()
+    )
+    if cycle is None:
+        return not_measured("没有进行中的评星年度（演示数据未生成评星）")
+    admin = User.objects.get(username="gwadmin")
+    runs, warmups = min(runs, MAX_SCORING_RUNS), min(warmups, 1)
+    samples, count = [], 0
+    try:
+        for run in range(warmups + runs):
+            with transaction.atomic():
+                # As on the first scoring of a year: every figure new, every row written.
+                IndicatorScore.objects.filter(rating__cycle=cycle).update(auto_value=None)
+                started = time.perf_counter()
+                count = cs.cycle_score_automatic(cycle=cycle, actor=admin)
+                if run >= warmups:
+                    samples.append(time.perf_counter() - started)
+                transaction.set_rollback(True)
+    except Exception as error:
+        log(traceback.format_exc())
+        return not_measured(f"出错 {type(error).__name__}：{error}")
+    return {
+        "seconds": median(samples),
+        "note": f"{cycle.year}年度 {cycle.organization.name}：{count} 个党组织，直接调用服务，"
+        f"{runs} 次中位数（预热 {warmups} 次），每次在事务中执行后回滚",
+        "samples": [round(s, 4) for s in samples],
+    }
+
+
+def measure(runs: int, warmups: int) -> dict:
+    results = {}
+    log("timing /evaluation/overview/ as gwadmin")
+    try:
+        client = _client("gwadmin")
+    except Exception as error:
+        return {
+            "star_overview": not_measured(f"出错 {type(error).__name__}"),
+            "auto_scoring": not_measured(f"出错 {type(error).__name__}"),
+        }
+    results["star_overview"] = time_page(client, "/evaluation/overview/", runs, warmups)
+    log("timing automatic scoring of the open cycle")
+    results["auto_scoring"] = time_auto_scoring(runs, warmups)
+    return results
