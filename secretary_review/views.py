@@ -324,7 +324,6 @@ def mine(request):
         "member": request.user.member if scope.member_id else None,
         "positions": positions,
         "lists": lists,
-        "lists_available": objective.responsibility_lists_available(),
         "reports": reports,
         "year": year,
     }

@@ -227,7 +227,6 @@ def test_the_secretary_page_lists_positions_responsibility_lists_and_reports(
 
     lists = [SimpleNamespace(pk=7, item_count=10, confirmed_count=4)]
     monkeypatch.setattr(objective, "responsibility_lists", lambda member, year: lists)
-    monkeypatch.setattr(objective, "responsibility_lists_available", lambda: True)
     services.round_open_reporting(round_=review.round, actor=review.city.users["city_admin"])
     page = login("secretary_a").get(url("mine")).content.decode()
     assert "预算处党支部" in page and "书记" in page

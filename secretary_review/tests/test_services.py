@@ -1,4 +1,3 @@
-import importlib
 from decimal import Decimal
 
 import pytest
@@ -193,23 +192,6 @@ def test_closing_aggregates_ratings_with_objective_indicators(rating, monkeypatc
     assert (branch_a2.rank, branch_a.rank) == (1, 2)
     dept_a = rating.report(city.dept_a)
     assert dept_a.total_score is None and dept_a.grade == "" and dept_a.rank is None
-
-
-@pytest.mark.django_db
-def test_missing_selectors_mean_no_figure(rating, monkeypatch):
-    real = importlib.import_module
-
-    def missing(name, *args):
-        if name in ("responsibility.selectors", "evaluation.selectors", "orglife.selectors"):
-            raise ImportError(name)
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", missing)
-    assert REAL["responsibility_completion"]([1], 2025) == {}
-    assert REAL["stars_awarded"]([1], 2025) == {}
-    assert REAL["orglife_completion"]([rating.city.branch_a], 2025) == {}
-    assert objective.responsibility_lists(rating.city.member_a, 2025) == []
-    assert not objective.responsibility_lists_available()
 
 
 @pytest.mark.django_db
