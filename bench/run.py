@@ -222,7 +222,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         sys.path.insert(0, str(ROOT))
-        sys.path.insert(0, str(ROOT / "bench"))
+        # Appended, not first: bench/evaluation.py must not shadow the evaluation app.
+        sys.path.append(str(ROOT / "bench"))
         from measure import measure
 
         figures = measure(args.skip_build, args.runs, args.warmups)

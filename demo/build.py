@@ -15,7 +15,7 @@ from .plan import CityPlan
 BATCH = 1000
 RESET_APPS = ("orgs", "members", "accounts")
 # Reference data seeded by migrations that only records who added a row: kept, that link cleared.
-KEEP = ("orglife.LifeRule",)
+KEEP = ("orglife.LifeRule", "weak_orgs.WeakOrgCriterion")
 
 
 def has_data() -> bool:

@@ -16,6 +16,7 @@ SOURCES = (
     ("supervision", "督查整改"),
     ("secretary_review", "联述联评联考"),
     ("work_plans", "工作计划"),
+    ("weak_orgs", "软弱涣散整顿"),
 )
 
 

@@ -17,6 +17,7 @@ from demo.plan import SCALES, plan_city
 # history, in this order: later ones read what earlier ones wrote (reviews read star ratings and lists).
 SECTIONS = (
     "evaluation",
+    "weak_orgs",
     "responsibility",
     "dual_excellence",
     "member_review",
@@ -40,6 +41,8 @@ SECTION_LABELS = {
     "findings": "发现问题",
     "accountability_cases": "问责案件",
     "exposure_notices": "通报曝光",
+    "weak_org_flags": "软弱涣散研判触发",
+    "weak_org_cases": "软弱涣散整顿",
     "review_rounds": "联述联评联考轮次",
     "review_reports": "述职报告",
     "review_assignments": "测评任务",
