@@ -6,11 +6,7 @@ auto_scoring   evaluation.cycle_services.cycle_score_automatic over every rated 
                each run in a transaction rolled back afterwards
 """
 
-import time
-import traceback
-from statistics import median
-
-from bench.measure import log, not_measured, time_page
+from bench.measure import failed, log, not_measured, time_call, time_page
 
 MAX_SCORING_RUNS = 3  # each run scores the whole city; a few are enough for a median
 
@@ -26,8 +22,6 @@ def _client(username: str):
 
 
 def time_auto_scoring(runs: int, warmups: int) -> dict:
-    from django.db import transaction
-
     from accounts.models import User
     from evaluation import cycle_services as cs
     from evaluation.models import EvaluationCycle, IndicatorScore
@@ -41,27 +35,23 @@ def time_auto_scoring(runs: int, warmups: int) -> dict:
     if cycle is None:
         return not_measured("没有进行中的评星年度（演示数据未生成评星）")
     admin = User.objects.get(username="gwadmin")
-    runs, warmups = min(runs, MAX_SCORING_RUNS), min(warmups, 1)
-    samples, count = [], 0
+
+    def first_scoring():
+        """As on the first scoring of a year: every figure new, every row written."""
+        IndicatorScore.objects.filter(rating__cycle=cycle).update(auto_value=None)
+
     try:
-        for run in range(warmups + runs):
-            with transaction.atomic():
-                # As on the first scoring of a year: every figure new, every row written.
-                IndicatorScore.objects.filter(rating__cycle=cycle).update(auto_value=None)
-                started = time.perf_counter()
-                count = cs.cycle_score_automatic(cycle=cycle, actor=admin)
-                if run >= warmups:
-                    samples.append(time.perf_counter() - started)
-                transaction.set_rollback(True)
+        timing = time_call(
+            lambda _: cs.cycle_score_automatic(cycle=cycle, actor=admin),
+            min(runs, MAX_SCORING_RUNS),
+            min(warmups, 1),
+            prepare=first_scoring,
+        )
     except Exception as error:
-        log(traceback.format_exc())
-        return not_measured(f"出错 {type(error).__name__}：{error}")
-    return {
-        "seconds": median(samples),
-        "note": f"{cycle.year}年度 {cycle.organization.name}：{count} 个党组织，直接调用服务，"
-        f"{runs} 次中位数（预热 {warmups} 次），每次在事务中执行后回滚",
-        "samples": [round(s, 4) for s in samples],
-    }
+        return failed(error)
+    return timing.figure(
+        f"{cycle.year}年度 {cycle.organization.name}：{timing.result} 个党组织，直接调用服务，"
+    )
 
 
 def measure(runs: int, warmups: int) -> dict:

@@ -11,6 +11,7 @@ import platform
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 from statistics import median
@@ -26,6 +27,56 @@ def not_measured(reason: str) -> dict:
     return {"seconds": None, "note": f"尚未测量：{reason}"}
 
 
+def failed(error: Exception) -> dict:
+    """A measurement that raised: the traceback to the log, the reason to the report."""
+    log(traceback.format_exc())
+    return not_measured(f"出错 {type(error).__name__}：{error}")
+
+
+@dataclass
+class Timing:
+    samples: list[float]
+    result: object  # what the last call returned
+    runs: int
+    warmups: int
+    rolled_back: bool
+
+    def figure(self, note: str = "") -> dict:
+        """The report's entry: the median, `note` followed by how it was taken, the samples."""
+        how = f"{self.runs} 次中位数（预热 {self.warmups} 次）"
+        if self.rolled_back:
+            how += "，每次在事务中执行后回滚"
+        return {
+            "seconds": median(self.samples),
+            "note": note + how,
+            "samples": [round(s, 4) for s in self.samples],
+        }
+
+
+def time_call(call, runs: int, warmups: int, *, prepare=None, rollback: bool = True) -> Timing:
+    """Call `call` warmups + runs times and time the last `runs` calls.
+
+    With `rollback`, each call runs in a transaction rolled back afterwards, so the data stays as it
+    was. `prepare()`, when given, runs before each call (inside that transaction, untimed) and `call`
+    receives what it returns: fresh inputs, or state reset to where the measurement starts.
+    """
+    from contextlib import nullcontext
+
+    from django.db import transaction
+
+    samples, result = [], None
+    for run in range(warmups + runs):
+        with transaction.atomic() if rollback else nullcontext():
+            args = () if prepare is None else (prepare(),)
+            started = time.perf_counter()
+            result = call(*args)
+            if run >= warmups:
+                samples.append(time.perf_counter() - started)
+            if rollback:
+                transaction.set_rollback(True)
+    return Timing(samples, result, runs, warmups, rollback)
+
+
 def _get(client, url):
     response = client.get(url)
     if getattr(response, "streaming", False):
@@ -35,24 +86,15 @@ def _get(client, url):
 
 def time_page(client, url: str, runs: int, warmups: int) -> dict:
     try:
-        first = _get(client, url)
+        first = _get(client, url)  # the first warm-up, and the check that the page answers
         if first.status_code != 200:
             return not_measured(f"HTTP {first.status_code}")
-        for _ in range(max(warmups - 1, 0)):
-            _get(client, url)
-        samples = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            _get(client, url)
-            samples.append(time.perf_counter() - started)
+        timing = time_call(lambda: _get(client, url), runs, max(warmups - 1, 0), rollback=False)
     except Exception as error:  # a page still being written elsewhere must not stop the others
         log(traceback.format_exc())
         return not_measured(f"出错 {type(error).__name__}")
-    return {
-        "seconds": median(samples),
-        "note": f"{runs} 次中位数（预热 {warmups} 次）",
-        "samples": [round(s, 4) for s in samples],
-    }
+    timing.warmups = warmups  # the first request counts among them
+    return timing.figure()
 
 
 def build_city() -> dict:
@@ -74,7 +116,6 @@ def time_record(user, runs: int, warmups: int) -> dict:
     """activity_record with 50 attendees on a 50-member branch, rolled back after each run."""
     from datetime import timedelta
 
-    from django.db import transaction
     from django.db.models import Count, Q
     from django.utils import timezone
 
@@ -98,27 +139,20 @@ def time_record(user, runs: int, warmups: int) -> dict:
     ]
     attendance += [{"member_id": m, "status": "absent"} for m in members[48:]]
     starts = timezone.now() - timedelta(hours=2)
-    samples = []
+
+    def record():
+        activity_record(
+            organization=branch, actor=user, attendance=attendance, kind="theme_day",
+            starts_at=starts, topic="基准测试：主题党日", place="党员活动室",
+        )  # fmt: skip
+
     try:
-        for run in range(warmups + runs):
-            with transaction.atomic():
-                started = time.perf_counter()
-                activity_record(
-                    organization=branch, actor=user, attendance=attendance, kind="theme_day",
-                    starts_at=starts, topic="基准测试：主题党日", place="党员活动室",
-                )  # fmt: skip
-                if run >= warmups:
-                    samples.append(time.perf_counter() - started)
-                transaction.set_rollback(True)
+        timing = time_call(record, runs, warmups)
     except Exception as error:
-        log(traceback.format_exc())
-        return not_measured(f"出错 {type(error).__name__}：{error}")
-    return {
-        "seconds": median(samples),
-        "note": f"{branch.name}（{len(members)} 人：出席 45、请假 3、缺席 2），直接调用服务，"
-        f"{runs} 次中位数（预热 {warmups} 次），每次在事务中执行后回滚",
-        "samples": [round(s, 4) for s in samples],
-    }
+        return failed(error)
+    return timing.figure(
+        f"{branch.name}（{len(members)} 人：出席 45、请假 3、缺席 2），直接调用服务，"
+    )
 
 
 def time_reminders() -> dict:
@@ -138,8 +172,7 @@ def time_reminders() -> dict:
     except CommandError as error:
         return not_measured(f"命令不可用或出错：{error}")
     except Exception as error:
-        log(traceback.format_exc())
-        return not_measured(f"出错 {type(error).__name__}：{error}")
+        return failed(error)
     return {
         "seconds": seconds[0],
         "note": f"首次运行：{outputs[0]}；同日再次运行 {seconds[1]:.1f} 秒：{outputs[1]}",
@@ -219,8 +252,7 @@ def time_import(path: Path, user) -> dict:
         result = import_members(str(path), actor=user, dry_run=False)
         seconds = time.perf_counter() - started
     except Exception as error:
-        log(traceback.format_exc())
-        return not_measured(f"出错 {type(error).__name__}：{error}")
+        return failed(error)
     if result.errors:
         first = result.errors[0]
         return not_measured(

@@ -9,11 +9,9 @@ a transaction rolled back afterwards, so the data stays as the demo left it.
 
 import random
 import time
-import traceback
 import uuid
-from statistics import median
 
-from bench.measure import log, not_measured, time_page
+from bench.measure import failed, log, not_measured, time_call, time_page
 
 TARGET_BALLOTS = 40_000
 
@@ -94,7 +92,7 @@ def time_aggregate(runs: int, warmups: int) -> dict:
     from secretary_review import services
     from secretary_review.models import Ballot, Round
 
-    samples, created, made = [], None, False
+    created, made = None, False
     try:
         with transaction.atomic():
             counts = dict(Ballot.objects.values_list("report__round_id").annotate(n=Count("pk")))
@@ -108,26 +106,16 @@ def time_aggregate(runs: int, warmups: int) -> dict:
                 round_ = Round.objects.get(pk=round_id)
             ballots = Ballot.objects.filter(report__round=round_).count()
             reports = round_.reports.count()
-            for run in range(warmups + runs):
-                with transaction.atomic():
-                    started = time.perf_counter()
-                    services.round_aggregate(round_)
-                    if run >= warmups:
-                        samples.append(time.perf_counter() - started)
-                    transaction.set_rollback(True)
+            timing = time_call(lambda: services.round_aggregate(round_), runs, warmups)
             transaction.set_rollback(True)  # the bench round goes too
     except Exception as error:
-        log(traceback.format_exc())
-        return not_measured(f"出错 {type(error).__name__}：{error}")
+        return failed(error)
     source = (
         f"为测试新建的轮次（生成用时 {created:.1f} 秒，不计入）" if made else f"“{round_.name}”"
     )
-    return {
-        "seconds": median(samples),
-        "note": f"{source}：{ballots:,} 张测评票、{reports:,} 份述职，含客观指标与排名写回；"
-        f"{runs} 次中位数（预热 {warmups} 次），每次在事务中执行后回滚",
-        "samples": [round(s, 4) for s in samples],
-    }
+    return timing.figure(
+        f"{source}：{ballots:,} 张测评票、{reports:,} 份述职，含客观指标与排名写回；"
+    )
 
 
 def measure(runs: int, warmups: int) -> dict:

@@ -6,12 +6,9 @@ run in a transaction rolled back afterwards, files stored under a temporary MEDI
 """
 
 import tempfile
-import time
-import traceback
 from datetime import timedelta
-from statistics import median
 
-from measure import log, not_measured, time_page
+from measure import failed, log, not_measured, time_call, time_page
 
 # A valid 1×1 PNG; the service checks the signature, stores the file and its location and time.
 PNG = (
@@ -23,7 +20,6 @@ PNG = (
 
 def time_record(user, runs: int, warmups: int) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.db import transaction
     from django.test import override_settings
     from django.utils import timezone
 
@@ -36,34 +32,28 @@ def time_record(user, runs: int, warmups: int) -> dict:
     category = FindingCategory.objects.filter(is_active=True).first()
     if branch is None or category is None:
         return not_measured("没有可检查的支部或问题类别")
-    samples = []
+
+    def three_photos():
+        return [
+            Photo(
+                SimpleUploadedFile(f"现场{i}.png", PNG, "image/png"), 30.0, 120.58, timezone.now()
+            )
+            for i in range(3)
+        ]
+
+    def record(photos):
+        finding_record(
+            actor=user, organization=Organization.objects.get(pk=branch.pk),
+            category=category, description="基准测试：三会一课未按规定开展",
+            deadline=timezone.localdate() + timedelta(days=30), photos=photos,
+        )  # fmt: skip
+
     try:
         with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
-            for run in range(warmups + runs):
-                photos = [
-                    Photo(SimpleUploadedFile(f"现场{i}.png", PNG, "image/png"), 30.0, 120.58,
-                          timezone.now())
-                    for i in range(3)
-                ]  # fmt: skip
-                with transaction.atomic():
-                    started = time.perf_counter()
-                    finding_record(
-                        actor=user, organization=Organization.objects.get(pk=branch.pk),
-                        category=category, description="基准测试：三会一课未按规定开展",
-                        deadline=timezone.localdate() + timedelta(days=30), photos=photos,
-                    )  # fmt: skip
-                    if run >= warmups:
-                        samples.append(time.perf_counter() - started)
-                    transaction.set_rollback(True)
+            timing = time_call(record, runs, warmups, prepare=three_photos)
     except Exception as error:
-        log(traceback.format_exc())
-        return not_measured(f"出错 {type(error).__name__}：{error}")
-    return {
-        "seconds": median(samples),
-        "note": f"{branch.name}，三张照片（含经纬度和拍摄时间），直接调用服务，"
-        f"{runs} 次中位数（预热 {warmups} 次），每次在事务中执行后回滚",
-        "samples": [round(s, 4) for s in samples],
-    }
+        return failed(error)
+    return timing.figure(f"{branch.name}，三张照片（含经纬度和拍摄时间），直接调用服务，")
 
 
 def measure(runs: int, warmups: int) -> dict:

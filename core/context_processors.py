@@ -37,6 +37,7 @@ MEMBER_ITEMS = (
     ("我的组织生活", "orglife:mine", "person-check"),
     ("我的民主评议", "member_review:mine", "person-check-fill"),
     ("我的测评票", "secretary_review:ballots", "ui-checks"),
+    ("通报曝光", "supervision:notices_mine", "megaphone-fill"),
 )
 # The secretary's own page (list, 述职, results) for holders of a secretary role.
 SECRETARY_ITEM = ("我的述职", "secretary_review:mine", "file-earmark-person")

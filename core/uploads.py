@@ -1,4 +1,4 @@
-"""Uploaded files (photos, PDF, Word) accepted only when extension and content agree.
+"""Uploaded files (photos, PDF, Word, Excel) accepted only when extension and content agree.
 
 A file is accepted only when its extension and its first bytes agree on one allowed type, so a renamed
 executable or a script called "photo.jpg" is refused. Every app storing evidence checks files here.
@@ -7,6 +7,7 @@ executable or a script called "photo.jpg" is refused. Every app storing evidence
 import os
 import zipfile
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -23,11 +24,13 @@ ALLOWED = {
     "heic": ("heic", "image/heic"),
     "heif": ("heic", "image/heif"),
     "pdf": ("pdf", "application/pdf"),
-    "doc": ("doc", "application/msword"),
+    "doc": ("ole", "application/msword"),
+    "xls": ("ole", "application/vnd.ms-excel"),
     "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 ACCEPT = ",".join(f".{ext}" for ext in ALLOWED)
-ALLOWED_LABEL = "照片（jpg、png、webp、heic）、PDF 或 Word（doc、docx）"
+ALLOWED_LABEL = "照片（jpg、png、webp、heic）、PDF、Word（doc、docx）或 Excel（xls、xlsx）"
 
 
 def max_bytes() -> int:
@@ -47,22 +50,25 @@ def _sniff(head: bytes, upload) -> str | None:
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(OLE2_SIGNATURE):
-        return "doc"
-    if head.startswith(b"PK\x03\x04") and _is_word_package(upload):
-        return "docx"
+        return "ole"  # legacy Word and Excel share the OLE2 container
+    if head.startswith(b"PK\x03\x04"):
+        return _office_package(upload)
     return None
 
 
-def _is_word_package(upload) -> bool:
-    """A .docx is a zip holding word/document.xml; other zips (xlsx, apk) are not Word files."""
+def _office_package(upload) -> str | None:
+    """A .docx holds word/document.xml, an .xlsx xl/workbook.xml; other zips (apk, jar) are neither."""
     upload.seek(0)
     try:
         with zipfile.ZipFile(getattr(upload, "file", upload)) as package:
-            return "word/document.xml" in package.namelist()
+            names = set(package.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        return False
+        return None
     finally:
         upload.seek(0)
+    if "word/document.xml" in names:
+        return "docx"
+    return "xlsx" if "xl/workbook.xml" in names else None
 
 
 def check_upload(upload, *, field: str = "attachments") -> tuple[str, str]:
@@ -89,3 +95,26 @@ def check_upload(upload, *, field: str = "attachments") -> tuple[str, str]:
             {field: f"附件“{name}”的内容与扩展名“.{ext}”不符，可能已损坏或被改名"}
         )
     return name[-200:], content_type
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several photos or documents in one input, each checked here before the form is valid."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        if self.required and not files:
+            raise ValidationError("请选择要上传的文件")
+        for upload in files:
+            try:
+                check_upload(upload)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["attachments"]) from error
+        return list(files)

@@ -7,20 +7,18 @@
 A constant number of queries whatever the number of areas.
 """
 
-from collections import defaultdict
 from datetime import date
 
 from django.urls import reverse
 
-from accounts.models import RoleAssignment
-from core.roles import CAPABILITIES, WRITE, Role
+from core.roles import Role
 from dual_excellence.models import AREA_KINDS, Nomination, Round
 from notifications.models import Notification
+from notifications.recipients import Holders, to_each
 from orgs.models import Organization, OrgKind
 from publicity import selectors as publicity_selectors
 
 REMIND_DAYS_BEFORE = 7
-WRITE_ROLES = [role for role, capabilities in CAPABILITIES.items() if WRITE in capabilities]
 Level = Notification.Level
 
 
@@ -34,16 +32,6 @@ def collect(today: date) -> list[Notification]:
     for round_ in rounds.filter(status=Round.Status.NOTICE):
         out += _notice_ended(round_, today)
     return out
-
-
-def _writers(org_ids, today: date) -> dict[int, set[int]]:
-    by_org = defaultdict(set)
-    rows = RoleAssignment.objects.active(today).filter(
-        organization_id__in=org_ids, role__in=WRITE_ROLES, user__is_active=True
-    )
-    for org_id, user_id in rows.values_list("organization_id", "user_id"):
-        by_org[org_id].add(user_id)
-    return by_org
 
 
 def _deadline(round_: Round, today: date) -> list[Notification]:
@@ -63,28 +51,24 @@ def _deadline(round_: Round, today: date) -> list[Notification]:
     org_of_area = {a.pk: [a.pk] for a in waiting}
     for committee in committees:
         org_of_area[committee.parent_id].append(committee.pk)
-    writers = _writers([pk for ids in org_of_area.values() for pk in ids], today)
+    holders = Holders(today, [pk for ids in org_of_area.values() for pk in ids])
     url = reverse("dual_excellence:nominate", args=[round_.pk])
     days = (round_.nomination_deadline - today).days
     when = "今天" if days == 0 else f"{days}天后"
     out = []
     for area in waiting:
-        users = set().union(*(writers.get(pk, set()) for pk in org_of_area[area.pk]))
-        out += [
-            Notification(
-                recipient_id=user_id,
-                title=f"{round_.name}推荐将于{when}截止，{area.name}尚未推荐"[:200],
-                body=(
-                    f"推荐截止日期为{round_.nomination_deadline:%Y年%m月%d日}。"
-                    "请在名额内推荐本部门的党组织和党员，并上传推荐理由和佐证材料。"
-                ),
-                url=url,
-                level=Level.WARNING,
-                category="dual_excellence.deadline",
-                dedupe_key=f"dual_excellence:deadline:{round_.pk}:{area.pk}:{user_id}",
-            )
-            for user_id in sorted(users)
-        ]
+        out += to_each(
+            set().union(*(holders.writers(pk) for pk in org_of_area[area.pk])),
+            title=f"{round_.name}推荐将于{when}截止，{area.name}尚未推荐"[:200],
+            body=(
+                f"推荐截止日期为{round_.nomination_deadline:%Y年%m月%d日}。"
+                "请在名额内推荐本部门的党组织和党员，并上传推荐理由和佐证材料。"
+            ),
+            url=url,
+            level=Level.WARNING,
+            category="dual_excellence.deadline",
+            dedupe_key=f"dual_excellence:deadline:{round_.pk}:{area.pk}",
+        )
     return out
 
 
@@ -93,21 +77,13 @@ def _notice_ended(round_: Round, today: date) -> list[Notification]:
     notice = publicity_selectors.notice_for(first) if first else None
     if notice is None or not notice.has_ended(today):
         return []
-    admins = (
-        RoleAssignment.objects.active(today)
-        .filter(organization=round_.organization, role=Role.CITY_ADMIN, user__is_active=True)
-        .values_list("user_id", flat=True)
+    admins = Holders(today, [round_.organization_id], roles=[Role.CITY_ADMIN])
+    return to_each(
+        admins.writers(round_.organization_id),
+        title=f"{round_.name}公示已于{notice.ends_on:%m月%d日}结束，请完成表彰"[:200],
+        body="请先答复公示期间收到的异议，再在评选设置页完成表彰。",
+        url=reverse("dual_excellence:round_detail", args=[round_.pk]),
+        level=Level.INFO,
+        category="dual_excellence.award",
+        dedupe_key=f"dual_excellence:award:{round_.pk}",
     )
-    url = reverse("dual_excellence:round_detail", args=[round_.pk])
-    return [
-        Notification(
-            recipient_id=user_id,
-            title=f"{round_.name}公示已于{notice.ends_on:%m月%d日}结束，请完成表彰"[:200],
-            body="请先答复公示期间收到的异议，再在评选设置页完成表彰。",
-            url=url,
-            level=Level.INFO,
-            category="dual_excellence.award",
-            dedupe_key=f"dual_excellence:award:{round_.pk}:{user_id}",
-        )
-        for user_id in sorted(set(admins))
-    ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import roles
 from core.access import get_in_scope, require_capability
 from core.excel import xlsx_response
+from core.files import file_response
+from core.pages import errors_to_form, messages_of
 from core.scoping import scope_for
 from dual_excellence import selectors, services
 from dual_excellence.forms import (
@@ -33,14 +35,6 @@ from publicity import selectors as publicity_selectors
 
 Status = Round.Status
 NStatus = Nomination.Status
-
-
-def _errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _round(request, pk, *, manage=False) -> Round:
@@ -128,7 +122,7 @@ def round_create(request):
             actor=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
         return redirect("dual_excellence:index")
     messages.success(
         request, "已按默认类别（党建工作优、服务发展优）新建评选，可在开始推荐前调整。"
@@ -163,7 +157,7 @@ def _form_page(request, form, save, round_, title, back):
         try:
             save(form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect(back)
@@ -212,7 +206,7 @@ def category_delete(request, pk, category_pk):
         services.category_delete(category=category, actor=request.user)
         messages.success(request, f"已删除荣誉类别“{category.name}”。")
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     return redirect("dual_excellence:round_detail", pk=pk)
 
 
@@ -280,7 +274,7 @@ def round_step(request, pk, step):
         service(round_=round_, actor=request.user)
         messages.success(request, done)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     return redirect("dual_excellence:round_detail", pk=pk)
 
 
@@ -327,7 +321,7 @@ def nominate(request, pk):
                 upload=data.get("evidence_file"),
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request, f"已推荐{nomination.nominee_name}为“{nomination.category.name}”。"
@@ -407,7 +401,7 @@ def nomination_review(request, pk):
             )
             messages.success(request, f"已审核：{nomination.nominee_name}。")
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, messages_of(exc))
     back = request.POST.get("next") or ""
     if back.startswith("/dual-excellence/"):
         return redirect(back)
@@ -422,7 +416,7 @@ def nomination_withdraw(request, pk):
         services.nomination_withdraw(nomination=nomination, actor=request.user)
         messages.success(request, "已撤回推荐，名额已释放。")
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     return redirect("dual_excellence:nomination_detail", pk=pk)
 
 
@@ -431,13 +425,9 @@ def evidence_download(request, pk):
     nomination = _nomination(request, pk)
     if not nomination.evidence_file:
         raise Http404("该推荐没有附件。")
-    inline = nomination.evidence_type.startswith("image/") or nomination.evidence_type.endswith(
-        "pdf"
-    )
-    return FileResponse(
-        nomination.evidence_file.open("rb"),
-        as_attachment=not inline,
-        filename=nomination.evidence_name,
+    return file_response(
+        nomination.evidence_file,
+        name=nomination.evidence_name,
         content_type=nomination.evidence_type,
     )
 

@@ -17,6 +17,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# Browser tests are transactional (the live server has its own connection). Every one of them is marked
+# django_db(transaction=True, serialized_rollback=True): the flush after each would otherwise drop the
+# rows that migrations seed (organizational-life rules, finding categories, weak-organization criteria)
+# for the tests after it.
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="本机未安装 chromium（apt-get install chromium），跳过浏览器测试"
 )

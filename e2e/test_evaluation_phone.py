@@ -15,7 +15,7 @@ from e2e.test_orglife_phone import fits_the_screen, log_in
 from evaluation import cycle_services, services
 from evaluation.models import OrgRating
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 REASON = "服务中心指标佐证不足，请补充全年业务工作台账后重新提交。"
 

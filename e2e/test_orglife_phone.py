@@ -13,7 +13,6 @@ from dangjian.testing import PASSWORD
 from e2e.conftest import PHONE, needs_chromium
 from orglife.models import Activity, Attendance
 
-# serialized_rollback: an earlier browser test may have flushed the seeded organizational-life rules.
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 

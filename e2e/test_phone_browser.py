@@ -10,7 +10,7 @@ import pytest
 from dangjian.testing import PASSWORD
 from e2e.conftest import PHONE, needs_chromium
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_secretary_logs_in_on_a_phone_and_opens_tree_and_member(page, live_server, city):

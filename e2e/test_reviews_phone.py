@@ -22,7 +22,7 @@ from orgs.models import Position, PositionKind
 from secretary_review import services as secretary_review
 from secretary_review.models import Assignment, Ballot
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def round_in_rating(city):

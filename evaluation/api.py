@@ -1,14 +1,16 @@
 """/api/v1/evaluation-schemes/: schemes with nested stars and indicators.
 
-Every party reader lists and reads; 机关工委 administrators create the default, copy and publish
-(refusals audited through evaluation.services.require_manager).
+Every party reader lists and reads; 机关工委 administrators create the default, copy, publish and
+archive, and add, change, delete and reorder a draft's stars and indicators (refusals audited
+through evaluation.services.require_manager).
 """
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,16 +26,29 @@ from core.api import (
 )
 from evaluation import cycle_services as cs
 from evaluation import selectors, services
-from evaluation.models import EvaluationCycle, IndicatorScore, OrgRating, RatingEvent
+from evaluation.models import (
+    EvaluationCycle,
+    Indicator,
+    IndicatorScore,
+    OrgRating,
+    RatingEvent,
+    Star,
+)
 from evaluation.serializers import (
     CycleOpenSerializer,
     CycleSerializer,
+    IndicatorInputSerializer,
+    IndicatorSerializer,
+    MoveSerializer,
     RatingDetailSerializer,
     RatingSerializer,
+    ReorderSerializer,
     ReturnSerializer,
     ReviewSerializer,
     SchemeSerializer,
     SelfAssessSerializer,
+    StarInputSerializer,
+    StarSerializer,
     YearSerializer,
     entries_of,
 )
@@ -78,6 +93,21 @@ class OverviewSerializer(serializers.Serializer):
     progress = ProgressSerializer(allow_null=True)
 
 
+STAR_PK = OpenApiParameter("star_pk", int, OpenApiParameter.PATH, description="星编号")
+INDICATOR_PK = OpenApiParameter("indicator_pk", int, OpenApiParameter.PATH, description="指标编号")
+
+
+def labelled_errors(serializer) -> dict:
+    """DRF's errors with the field's label in front, so a message names what to fix."""
+    out = {}
+    for name, errors in serializer.errors.items():
+        field = serializer.fields.get(name)
+        label = getattr(field, "label", None)
+        flat = errors if isinstance(errors, list) else [m for v in errors.values() for m in v]
+        out[name] = [f"{label}：{m}" if label else str(m) for m in flat]
+    return out
+
+
 class EvaluationSchemeViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet):
     schema = ApiSchema()
     serializer_class = SchemeSerializer
@@ -113,12 +143,179 @@ class EvaluationSchemeViewSet(ServiceErrorsMixin, viewsets.ReadOnlyModelViewSet)
         scheme = self.get_object()
         return self._created(services.scheme_copy(scheme, self._year(), request.user))
 
+    def _scheme_answer(self, pk):
+        return Response(SchemeSerializer(self.get_queryset().get(pk=pk)).data)
+
     @extend_schema(request=None, responses=SchemeSerializer, summary="发布方案")
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         services.require_manager(request.user, request)
         scheme = services.scheme_publish(self.get_object(), request.user)
-        return Response(SchemeSerializer(self.get_queryset().get(pk=scheme.pk)).data)
+        return self._scheme_answer(scheme.pk)
+
+    @extend_schema(request=None, responses=SchemeSerializer, summary="归档方案（不再用于新的评星）")
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        services.require_manager(request.user, request)
+        scheme = services.scheme_archive(self.get_object(), request.user)
+        return self._scheme_answer(scheme.pk)
+
+    # --- a draft's stars and indicators (the services refuse published and archived schemes) ---
+
+    def _parse(self, serializer_class, *, partial=False) -> dict:
+        """Validated input; each error message starts with the field's Chinese label."""
+        serializer = serializer_class(data=self.request.data, partial=partial)
+        if not serializer.is_valid():
+            raise exceptions.ValidationError(labelled_errors(serializer))
+        return dict(serializer.validated_data)
+
+    def _star(self, star_pk) -> Star:
+        services.require_manager(self.request.user, self.request)
+        return get_object_or_404(
+            Star.objects.select_related("scheme"), pk=star_pk, scheme=self.get_object()
+        )
+
+    def _indicator(self, star_pk, indicator_pk) -> Indicator:
+        star = self._star(star_pk)
+        return get_object_or_404(
+            Indicator.objects.select_related("star"), pk=indicator_pk, star=star
+        )
+
+    def _star_answer(self, star, status=200):
+        star = Star.objects.prefetch_related("indicators").get(pk=star.pk)
+        return Response(StarSerializer(star).data, status=status)
+
+    @extend_schema(request=StarInputSerializer, responses={201: StarSerializer}, summary="新增星")
+    @action(detail=True, methods=["post"], url_path="stars", url_name="stars")
+    def stars(self, request, pk=None):
+        services.require_manager(request.user, request)
+        scheme = self.get_object()
+        star = services.star_save(scheme, self._parse(StarInputSerializer), request.user)
+        return self._star_answer(star, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ReorderSerializer, responses=SchemeSerializer, summary="调整全部星的顺序"
+    )
+    @action(detail=True, methods=["post"], url_path="stars/reorder", url_name="stars-reorder")
+    def stars_reorder(self, request, pk=None):
+        services.require_manager(request.user, request)
+        scheme = self.get_object()
+        services.stars_reorder(scheme, self._parse(ReorderSerializer)["ids"], request.user)
+        return self._scheme_answer(scheme.pk)
+
+    @extend_schema(
+        parameters=[STAR_PK],
+        request=StarInputSerializer,
+        responses=StarSerializer,
+        summary="修改星",
+    )
+    @action(detail=True, methods=["patch"], url_path="stars/<int:star_pk>", url_name="star")
+    def star(self, request, pk=None, star_pk=None):
+        star = self._star(star_pk)
+        data = self._parse(StarInputSerializer, partial=True)
+        services.star_save(star.scheme, data, request.user, star)
+        return self._star_answer(star)
+
+    @extend_schema(
+        parameters=[STAR_PK], request=None, responses={204: None}, summary="删除星及其指标"
+    )
+    @star.mapping.delete
+    def star_delete(self, request, pk=None, star_pk=None):
+        services.star_delete(self._star(star_pk), request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[STAR_PK],
+        request=MoveSerializer,
+        responses=SchemeSerializer,
+        summary="上移或下移星",
+    )
+    @action(
+        detail=True, methods=["post"], url_path="stars/<int:star_pk>/move", url_name="star-move"
+    )
+    def star_move(self, request, pk=None, star_pk=None):
+        star = self._star(star_pk)
+        services.star_move(star, self._parse(MoveSerializer)["direction"], request.user)
+        return self._scheme_answer(star.scheme_id)
+
+    @extend_schema(
+        parameters=[STAR_PK],
+        request=IndicatorInputSerializer,
+        responses={201: IndicatorSerializer},
+        summary="新增指标",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="stars/<int:star_pk>/indicators",
+        url_name="star-indicators",
+    )
+    def indicators(self, request, pk=None, star_pk=None):
+        star = self._star(star_pk)
+        data = self._parse(IndicatorInputSerializer)
+        indicator = services.indicator_save(star, data, request.user)
+        return Response(IndicatorSerializer(indicator).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[STAR_PK],
+        request=ReorderSerializer,
+        responses=StarSerializer,
+        summary="调整本星全部指标的顺序",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="stars/<int:star_pk>/indicators/reorder",
+        url_name="star-indicators-reorder",
+    )
+    def indicators_reorder(self, request, pk=None, star_pk=None):
+        star = self._star(star_pk)
+        services.indicators_reorder(star, self._parse(ReorderSerializer)["ids"], request.user)
+        return self._star_answer(star)
+
+    @extend_schema(
+        parameters=[STAR_PK, INDICATOR_PK],
+        request=IndicatorInputSerializer,
+        responses=IndicatorSerializer,
+        summary="修改指标",
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path="stars/<int:star_pk>/indicators/<int:indicator_pk>",
+        url_name="star-indicator",
+    )
+    def indicator(self, request, pk=None, star_pk=None, indicator_pk=None):
+        indicator = self._indicator(star_pk, indicator_pk)
+        data = self._parse(IndicatorInputSerializer, partial=True)
+        indicator = services.indicator_save(indicator.star, data, request.user, indicator)
+        return Response(IndicatorSerializer(indicator).data)
+
+    @extend_schema(
+        parameters=[STAR_PK, INDICATOR_PK], request=None, responses={204: None}, summary="删除指标"
+    )
+    @indicator.mapping.delete
+    def indicator_delete(self, request, pk=None, star_pk=None, indicator_pk=None):
+        services.indicator_delete(self._indicator(star_pk, indicator_pk), request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[STAR_PK, INDICATOR_PK],
+        request=MoveSerializer,
+        responses=StarSerializer,
+        summary="上移或下移指标",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="stars/<int:star_pk>/indicators/<int:indicator_pk>/move",
+        url_name="star-indicator-move",
+    )
+    def indicator_move(self, request, pk=None, star_pk=None, indicator_pk=None):
+        indicator = self._indicator(star_pk, indicator_pk)
+        direction = self._parse(MoveSerializer)["direction"]
+        services.indicator_move(indicator, direction, request.user)
+        return self._star_answer(indicator.star)
 
 
 # --- the annual cycle --------------------------------------------------------------------------------

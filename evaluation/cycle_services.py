@@ -190,7 +190,10 @@ def cycle_open(
     errors = {}
     if organization.kind != OrgKind.ORGANS_WORK_COMMITTEE:
         errors["organization"] = "只有机关工委可以组织五星示范评星。"
-    if scheme.status != EvaluationScheme.Status.PUBLISHED:
+    scheme.refresh_from_db(fields=["status"])  # the form's copy may predate an archiving
+    if scheme.status == EvaluationScheme.Status.ARCHIVED:
+        errors["scheme"] = f"评星方案“{scheme.name}”已归档，不能用于启动新的评星。"
+    elif scheme.status != EvaluationScheme.Status.PUBLISHED:
         errors["scheme"] = "请选择已发布的评星方案。"
     elif scheme.sector != Sector.ORGANS:
         errors["scheme"] = "请选择机关领域的评星方案。"
@@ -203,6 +206,10 @@ def cycle_open(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Archiving locks the scheme too: whichever comes second sees the other's result.
+        locked = EvaluationScheme.objects.select_for_update().get(pk=scheme.pk)
+        if locked.status != EvaluationScheme.Status.PUBLISHED:
+            raise ValidationError({"scheme": "评星方案已归档，不能用于启动新的评星。"})
         cycle = EvaluationCycle(
             organization=organization,
             scheme=scheme,
@@ -403,7 +410,7 @@ def evidence_add(
         raise ValidationError("自评已提交，不能再上传佐证材料；如需补充，请上级党组织退回。")
     if indicator is not None and indicator.star.scheme_id != rating.cycle.scheme_id:
         raise ValidationError({"indicator": "该指标不属于本年度评星方案。"})
-    name, content_type = evidence.check_upload(upload)
+    name, content_type = evidence.check_upload(upload, field="file")
     with transaction.atomic():
         item = EvidenceFile(
             rating=rating,

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.api import enum_field
 from evaluation.metrics import metric_label
 from evaluation.models import (
     EvaluationCycle,
@@ -11,6 +12,7 @@ from evaluation.models import (
     RatingEvent,
     Star,
 )
+from evaluation.services import INDICATOR_FIELDS, STAR_FIELDS, Direction
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -62,6 +64,32 @@ class SchemeSerializer(serializers.ModelSerializer):
             "stars",
         ]
         read_only_fields = fields
+
+
+class StarInputSerializer(serializers.ModelSerializer):
+    """A draft's star as a client sends it; evaluation.services validates and saves."""
+
+    class Meta:
+        model = Star
+        fields = list(STAR_FIELDS)
+
+
+class IndicatorInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = list(INDICATOR_FIELDS)
+
+
+class ReorderSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        label="新顺序",
+        child=serializers.IntegerField(),
+        help_text="全部星（或本星全部指标）的编号，按新顺序",
+    )
+
+
+class MoveSerializer(serializers.Serializer):
+    direction = enum_field(Direction, "EvaluationMoveDirectionEnum")(label="方向")
 
 
 class YearSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
-"""Writing evaluation schemes: default content, copying, publishing, editing stars and indicators.
+"""Writing evaluation schemes: default content, copying, publishing, archiving, editing stars and indicators.
 
-Only 机关工委 administrators change schemes, and only while a scheme is a draft; every change is audited.
+Only 机关工委 administrators change schemes, and only while a scheme is a draft (a draft is configuration
+nobody relies on yet, so its stars and indicators may also be deleted); every change is audited.
 """
 
 import functools
@@ -8,14 +9,14 @@ import inspect
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from core import audit
 from core.roles import Role
 from core.scoping import scope_for
 from evaluation.metrics import METRICS
-from evaluation.models import EvaluationScheme, Indicator, Sector, Star
+from evaluation.models import EvaluationCycle, EvaluationScheme, Indicator, Sector, Star
 
 # DOMAIN.md "Not known yet": the customer's 2018 speech; editable defaults, not a national standard.
 DEFAULT_STARS = (
@@ -39,6 +40,11 @@ INDICATOR_FIELDS = (
     "veto_scope",
 )
 Method = Indicator.Method
+
+
+class Direction(models.TextChoices):
+    UP = "up", "上移"
+    DOWN = "down", "下移"
 
 
 def can_manage_schemes(user) -> bool:
@@ -73,8 +79,15 @@ def managed(service):
 
 
 def _require_draft(scheme: EvaluationScheme) -> None:
+    if scheme.status == EvaluationScheme.Status.ARCHIVED:
+        raise ValidationError("方案已归档，不能再修改；请复制为新方案后调整。")
     if not scheme.is_draft:
         raise ValidationError("方案已发布，不能再修改；请复制为新方案后调整。")
+
+
+def _locked(scheme_id: int) -> EvaluationScheme:
+    """The scheme as stored, row-locked, so a status change in parallel cannot slip past a check."""
+    return EvaluationScheme.objects.select_for_update().get(pk=scheme_id)
 
 
 def _create(instance, actor):
@@ -139,7 +152,7 @@ def scheme_copy(scheme: EvaluationScheme, year: int, actor) -> EvaluationScheme:
 
 @managed
 def scheme_publish(scheme: EvaluationScheme, actor) -> EvaluationScheme:
-    _require_draft(scheme)
+    _require_draft(_locked(scheme.pk))
     stars = list(scheme.stars.prefetch_related("indicators"))
     if not stars:
         raise ValidationError({"stars": "方案至少需要一颗星才能发布"})
@@ -179,7 +192,7 @@ def scheme_errors(scheme: EvaluationScheme) -> dict:
 @managed
 def scheme_update(scheme: EvaluationScheme, data: dict, actor) -> EvaluationScheme:
     """Name, sector and promotion rule (one star a year or several) of a draft."""
-    _require_draft(scheme)
+    _require_draft(_locked(scheme.pk))
     return _save(scheme, data, SCHEME_FIELDS, actor, scheme_errors)
 
 
@@ -227,13 +240,120 @@ def indicator_errors(indicator: Indicator) -> dict:
 
 @managed
 def star_save(scheme: EvaluationScheme, data: dict, actor, star: Star | None = None) -> Star:
-    _require_draft(scheme)
+    _require_draft(_locked(scheme.pk))
     star = star or Star(scheme=scheme, order=scheme.stars.count() + 1)
     return _save(star, data, STAR_FIELDS, actor, star_errors)
 
 
 @managed
 def indicator_save(star: Star, data: dict, actor, indicator: Indicator | None = None) -> Indicator:
-    _require_draft(star.scheme)
+    _require_draft(_locked(star.scheme_id))
     indicator = indicator or Indicator(star=star, order=star.indicators.count() + 1)
     return _save(indicator, data, INDICATOR_FIELDS, actor, indicator_errors)
+
+
+@managed
+def scheme_archive(scheme: EvaluationScheme, actor) -> EvaluationScheme:
+    """Retire a published scheme: it stays readable but opens no new cycle."""
+    scheme = _locked(scheme.pk)
+    if scheme.status == EvaluationScheme.Status.ARCHIVED:
+        raise ValidationError({"status": "方案已经归档。"})
+    if scheme.is_draft:
+        raise ValidationError({"status": "草稿方案尚未发布，无需归档。"})
+    running = scheme.cycles.exclude(status=EvaluationCycle.Status.CLOSED).order_by("year").first()
+    if running is not None:
+        raise ValidationError(
+            {
+                "status": f"使用该方案的{running.year}年度评星尚未结束（{running.get_status_display()}），"
+                "授星后才能归档。"
+            }
+        )
+    before = audit.snapshot(scheme)
+    scheme.status = EvaluationScheme.Status.ARCHIVED
+    scheme.save(update_fields=["status"])
+    audit.record_update(scheme, before, actor=actor, detail="归档评星方案")
+    return scheme
+
+
+# --- deleting and ordering stars and indicators of a draft ---------------------------------------------
+
+
+def _renumber(items, actor) -> None:
+    """Orders 1..n in the given sequence; each row whose order changes is audited."""
+    for position, item in enumerate(items, start=1):
+        if item.order != position:
+            before = audit.snapshot(item)
+            item.order = position
+            item.save(update_fields=["order"])
+            audit.record_update(item, before, actor=actor, detail="调整顺序")
+
+
+def _moved(items: list, item, direction: str) -> list:
+    if direction not in Direction.values:
+        raise ValidationError({"direction": "方向：请选择上移（up）或下移（down）"})
+    index = [i.pk for i in items].index(item.pk)
+    target = index - 1 if direction == Direction.UP else index + 1
+    if target < 0:
+        raise ValidationError({"direction": f"“{item.name}”已经排在最前，不能再上移"})
+    if target >= len(items):
+        raise ValidationError({"direction": f"“{item.name}”已经排在最后，不能再下移"})
+    items[index], items[target] = items[target], items[index]
+    return items
+
+
+def _reordered(items: list, ids, what: str) -> list:
+    by_pk = {i.pk: i for i in items}
+    ids = list(ids)
+    if len(ids) != len(set(ids)) or set(ids) != set(by_pk):
+        raise ValidationError({"ids": f"新顺序：须列出全部{len(by_pk)}个{what}的编号，每个一次"})
+    return [by_pk[pk] for pk in ids]
+
+
+@managed
+def star_delete(star: Star, actor) -> None:
+    """Delete a draft's star with its indicators (each audited); the rest close up the order."""
+    scheme = _locked(star.scheme_id)
+    _require_draft(scheme)
+    for indicator in star.indicators.all():
+        audit.record_delete(indicator, actor=actor, detail=f"随星“{star.name}”删除")
+    audit.record_delete(star, actor=actor, detail="删除草稿方案的星")
+    star.delete()
+    _renumber(list(scheme.stars.all()), actor)
+
+
+@managed
+def indicator_delete(indicator: Indicator, actor) -> None:
+    star = indicator.star
+    _require_draft(_locked(star.scheme_id))
+    audit.record_delete(indicator, actor=actor, detail="删除草稿方案的指标")
+    indicator.delete()
+    _renumber(list(star.indicators.all()), actor)
+
+
+@managed
+def star_move(star: Star, direction: str, actor) -> None:
+    scheme = _locked(star.scheme_id)
+    _require_draft(scheme)
+    _renumber(_moved(list(scheme.stars.all()), star, direction), actor)
+
+
+@managed
+def indicator_move(indicator: Indicator, direction: str, actor) -> None:
+    star = indicator.star
+    _require_draft(_locked(star.scheme_id))
+    _renumber(_moved(list(star.indicators.all()), indicator, direction), actor)
+
+
+@managed
+def stars_reorder(scheme: EvaluationScheme, ids, actor) -> None:
+    """Put all of a draft's stars in the order of `ids`."""
+    scheme = _locked(scheme.pk)
+    _require_draft(scheme)
+    _renumber(_reordered(list(scheme.stars.all()), ids, "星"), actor)
+
+
+@managed
+def indicators_reorder(star: Star, ids, actor) -> None:
+    """Put all of a star's indicators in the order of `ids`."""
+    _require_draft(_locked(star.scheme_id))
+    _renumber(_reordered(list(star.indicators.all()), ids, "指标"), actor)

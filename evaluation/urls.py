@@ -31,8 +31,11 @@ urlpatterns = [
     path("schemes/<int:pk>/edit/", views.scheme_edit, name="scheme_edit"),
     path("schemes/<int:pk>/copy/", views.scheme_copy, name="scheme_copy"),
     path("schemes/<int:pk>/publish/", views.scheme_publish, name="scheme_publish"),
+    path("schemes/<int:pk>/archive/", views.scheme_archive, name="scheme_archive"),
     path("schemes/<int:pk>/stars/new/", views.star_edit, name="star_new"),
     path("schemes/<int:pk>/stars/<int:star_pk>/", views.star_edit, name="star_edit"),
+    path("schemes/<int:pk>/stars/<int:star_pk>/delete/", views.star_delete, name="star_delete"),
+    path("schemes/<int:pk>/stars/<int:star_pk>/move/", views.star_move, name="star_move"),
     path(
         "schemes/<int:pk>/stars/<int:star_pk>/indicators/new/",
         views.indicator_edit,
@@ -42,5 +45,15 @@ urlpatterns = [
         "schemes/<int:pk>/stars/<int:star_pk>/indicators/<int:indicator_pk>/",
         views.indicator_edit,
         name="indicator_edit",
+    ),
+    path(
+        "schemes/<int:pk>/stars/<int:star_pk>/indicators/<int:indicator_pk>/delete/",
+        views.indicator_delete,
+        name="indicator_delete",
+    ),
+    path(
+        "schemes/<int:pk>/stars/<int:star_pk>/indicators/<int:indicator_pk>/move/",
+        views.indicator_move,
+        name="indicator_move",
     ),
 ]

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import roles
 from core.access import require_capability
+from core.htmx import wants_partial
 from evaluation import selectors, services
 from evaluation.forms import CopyForm, IndicatorForm, SchemeForm, StarForm
 from evaluation.metrics import metric_label
@@ -44,22 +45,25 @@ def scheme_list(request):
     return render(request, "evaluation/scheme_list.html", context)
 
 
-@login_required
-def scheme_detail(request, pk):
-    require_capability(request, roles.READ)
+def _detail_context(request, pk) -> dict:
     scheme = get_object_or_404(selectors.scheme_detail_queryset(), pk=pk)
     stars = list(scheme.stars.all())
     for star in stars:
         for indicator in star.indicators.all():
             indicator.metric_text = metric_label(indicator.metric) if indicator.metric else ""
-    context = {
+    return {
         "scheme": scheme,
         "stars": stars,
         "can_edit": scheme.is_draft and services.can_manage_schemes(request.user),
         "can_manage": services.can_manage_schemes(request.user),
         "copy_form": CopyForm(initial={"year": scheme.year + 1}),
     }
-    return render(request, "evaluation/scheme_detail.html", context)
+
+
+@login_required
+def scheme_detail(request, pk):
+    require_capability(request, roles.READ)
+    return render(request, "evaluation/scheme_detail.html", _detail_context(request, pk))
 
 
 @login_required
@@ -97,6 +101,19 @@ def scheme_publish(request, pk):
     try:
         services.scheme_publish(scheme, request.user)
         messages.success(request, "方案已发布。")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("evaluation:scheme_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def scheme_archive(request, pk):
+    _manager(request)
+    scheme = get_object_or_404(EvaluationScheme, pk=pk)
+    try:
+        services.scheme_archive(scheme, request.user)
+        messages.success(request, "方案已归档：仍可查阅和复制，但不能再用于启动新的评星。")
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     return redirect("evaluation:scheme_detail", pk=pk)
@@ -167,3 +184,78 @@ def indicator_edit(request, pk, star_pk, indicator_pk=None):
         services.indicator_save(star, data, request.user, fresh)
 
     return _edit(request, form, save, star.scheme, title)
+
+
+# --- deleting and ordering stars and indicators of a draft (HTMX swaps the stars section) -------------
+
+
+def _stars_changed(request, scheme_pk, change, done: str):
+    """Run `change`; HTMX gets the refreshed stars section, a plain post the scheme page again."""
+    try:
+        change()
+        error = ""
+    except ValidationError as exc:
+        error = "；".join(exc.messages)
+    if wants_partial(request):
+        context = {**_detail_context(request, scheme_pk), "error": error, "done": done}
+        return render(request, "evaluation/_scheme_stars.html", context)
+    if error:
+        messages.error(request, error)
+    elif done:
+        messages.success(request, done)
+    return redirect("evaluation:scheme_detail", pk=scheme_pk)
+
+
+def _star(request, pk, star_pk) -> Star:
+    _manager(request)
+    return get_object_or_404(Star, pk=star_pk, scheme_id=pk)
+
+
+def _indicator(request, pk, star_pk, indicator_pk) -> Indicator:
+    _manager(request)
+    indicators = Indicator.objects.select_related("star")
+    return get_object_or_404(indicators, pk=indicator_pk, star_id=star_pk, star__scheme_id=pk)
+
+
+@login_required
+@require_POST
+def star_delete(request, pk, star_pk):
+    star = _star(request, pk, star_pk)
+    return _stars_changed(
+        request,
+        pk,
+        lambda: services.star_delete(star, request.user),
+        f"已删除星“{star.name}”及其指标。",
+    )
+
+
+@login_required
+@require_POST
+def star_move(request, pk, star_pk):
+    star = _star(request, pk, star_pk)
+    direction = request.POST.get("direction", "")
+    return _stars_changed(
+        request, pk, lambda: services.star_move(star, direction, request.user), ""
+    )
+
+
+@login_required
+@require_POST
+def indicator_delete(request, pk, star_pk, indicator_pk):
+    indicator = _indicator(request, pk, star_pk, indicator_pk)
+    return _stars_changed(
+        request,
+        pk,
+        lambda: services.indicator_delete(indicator, request.user),
+        f"已删除指标“{indicator.name}”。",
+    )
+
+
+@login_required
+@require_POST
+def indicator_move(request, pk, star_pk, indicator_pk):
+    indicator = _indicator(request, pk, star_pk, indicator_pk)
+    direction = request.POST.get("direction", "")
+    return _stars_changed(
+        request, pk, lambda: services.indicator_move(indicator, direction, request.user), ""
+    )

@@ -7,31 +7,18 @@
 A constant number of queries whatever the city's size; dedupe keys make re-runs no-ops.
 """
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from accounts.models import RoleAssignment, User
-from core.roles import CAPABILITIES, WRITE
 from member_review.models import MemberReview, Rectification, ReviewEntry
 from notifications.models import Notification
+from notifications.recipients import Holders, accounts_of, to_each
 
 SELF_REMIND_DAYS = 3
 RECTIFICATION_REMIND_DAYS = 30
-WRITE_ROLES = [role for role, caps in CAPABILITIES.items() if WRITE in caps]
 Level = Notification.Level
-
-
-def _writers(branch_ids, today: date) -> dict[int, list[int]]:
-    rows = RoleAssignment.objects.active(today).filter(
-        role__in=WRITE_ROLES, user__is_active=True, organization_id__in=set(branch_ids)
-    )
-    out = defaultdict(set)
-    for org_id, user_id in rows.values_list("organization_id", "user_id"):
-        out[org_id].add(user_id)
-    return {k: sorted(v) for k, v in out.items()}
 
 
 def collect(today: date) -> list[Notification]:
@@ -49,8 +36,7 @@ def _self_assessment(today: date) -> list[Notification]:
         review__in=open_reviews.filter(self_assessment_due__gte=today),
         self_assessed_at__isnull=True,
     )
-    users = User.objects.filter(is_active=True, member_id__in=pending.values("member_id"))
-    user_of = dict(users.values_list("member_id", "pk"))
+    user_of = accounts_of(pending.values("member_id"))
     url = reverse("member_review:mine")
     for review_id, member_id, due, year in pending.values_list(
         "review_id", "member_id", "review__self_assessment_due", "review__year"
@@ -77,21 +63,18 @@ def _self_assessment(today: date) -> list[Notification]:
         .select_related("branch")
     )
     overdue = list(overdue)
-    writers = _writers([r.branch_id for r in overdue], today)
+    holders = Holders(today, {r.branch_id for r in overdue})
     for review in overdue:
-        for user_id in writers.get(review.branch_id, ()):
-            out.append(
-                Notification(
-                    recipient_id=user_id,
-                    title=f"{review.branch.name}：{review.missing}名党员未按期提交民主评议自评",
-                    body=f"自评已于{review.self_assessment_due:%Y年%m月%d日}截止。请督促未提交的党员，"
-                    "或根据其书面自评代为录入后进入党员互评。",
-                    url=reverse("member_review:review_detail", args=[review.pk]),
-                    level=Level.WARNING,
-                    category="member_review.self_overdue",
-                    dedupe_key=f"member_review:self_overdue:{review.pk}:{user_id}",
-                )
-            )
+        out += to_each(
+            holders.writers(review.branch_id),
+            title=f"{review.branch.name}：{review.missing}名党员未按期提交民主评议自评",
+            body=f"自评已于{review.self_assessment_due:%Y年%m月%d日}截止。请督促未提交的党员，"
+            "或根据其书面自评代为录入后进入党员互评。",
+            url=reverse("member_review:review_detail", args=[review.pk]),
+            level=Level.WARNING,
+            category="member_review.self_overdue",
+            dedupe_key=f"member_review:self_overdue:{review.pk}",
+        )
     return out
 
 
@@ -102,7 +85,7 @@ def _rectifications(today: date) -> list[Notification]:
             deadline__lte=today + timedelta(days=RECTIFICATION_REMIND_DAYS),
         ).select_related("entry__member", "entry__review__branch")
     )
-    writers = _writers([r.entry.review.branch_id for r in rows], today)
+    holders = Holders(today, {r.entry.review.branch_id for r in rows})
     out = []
     for rectification in rows:
         review = rectification.entry.review
@@ -114,17 +97,14 @@ def _rectifications(today: date) -> list[Notification]:
         else:
             title = f"{review.branch.name}：{name}的限期改正将于{rectification.deadline:%Y年%m月%d日}到期"
             key = "due"
-        for user_id in writers.get(review.branch_id, ()):
-            out.append(
-                Notification(
-                    recipient_id=user_id,
-                    title=title,
-                    body="请组织考察改正情况并登记处理结果：已改正的予以确认；"
-                    "期满仍无转变的，按程序劝其退党或予以除名（R-MEM-3）。",
-                    url=reverse("member_review:rectification_detail", args=[rectification.pk]),
-                    level=Level.DANGER if overdue else Level.WARNING,
-                    category="member_review.rectification",
-                    dedupe_key=f"member_review:rect:{key}:{rectification.pk}:{user_id}",
-                )
-            )
+        out += to_each(
+            holders.writers(review.branch_id),
+            title=title,
+            body="请组织考察改正情况并登记处理结果：已改正的予以确认；"
+            "期满仍无转变的，按程序劝其退党或予以除名（R-MEM-3）。",
+            url=reverse("member_review:rectification_detail", args=[rectification.pk]),
+            level=Level.DANGER if overdue else Level.WARNING,
+            category="member_review.rectification",
+            dedupe_key=f"member_review:rect:{key}:{rectification.pk}",
+        )
     return out

@@ -16,6 +16,7 @@ from core import roles
 from core.access import get_in_scope, refuse, require_capability
 from core.excel import xlsx_response
 from core.htmx import render_partial_or_page
+from core.pages import messages_of
 from core.scoping import scope_for
 from member_review import rules, selectors, services
 from member_review.forms import ConcludeForm, FollowUpForm, OpenForm, SelfAssessmentForm
@@ -298,7 +299,7 @@ def review_propose(request, pk):
     try:
         services.proposals_save(review=review, proposals=proposals, actor=request.user)
     except ValidationError as exc:
-        error = "；".join(exc.messages)
+        error = messages_of(exc)
     if request.htmx:
         context = _detail_context(request, review, error)
         if error:  # keep what was chosen so the secretary can correct it

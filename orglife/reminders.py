@@ -19,43 +19,15 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.models import RoleAssignment
-from core.roles import CAPABILITIES, WRITE, Role
 from notifications.models import Notification
+from notifications.recipients import Holders, to_each
 from orglife.compliance import PENDING, compliance
 from orglife.models import LifeRule
 from orglife.periods import Period, period_of
 from orgs.models import Organization, Term
 
-WRITE_ROLES = [role for role, capabilities in CAPABILITIES.items() if WRITE in capabilities]
-SECRETARY_ROLES = {
-    Role.BRANCH_SECRETARY,
-    Role.PARTY_COMMITTEE_SECRETARY,
-    Role.PARTY_GROUP_SECRETARY,
-}
 DIGEST_NAMES_SHOWN = 5  # the ones with most open items; the overview page has the rest
 Level = Notification.Level
-
-
-class Holders:
-    """Active write-role holders per organization, read in one query."""
-
-    def __init__(self, today: date):
-        self.by_org: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-        rows = RoleAssignment.objects.active(today).filter(
-            role__in=WRITE_ROLES, user__is_active=True
-        )
-        for org_id, user_id, role in rows.values_list("organization_id", "user_id", "role"):
-            self.by_org[org_id][user_id].add(role)
-
-    def writers(self, org_id: int) -> set[int]:
-        return set(self.by_org.get(org_id, ()))
-
-    def responsible(self, org_id: int) -> set[int]:
-        """The secretaries of the organization; without one, whoever else may record there."""
-        users = self.by_org.get(org_id, {})
-        secretaries = {u for u, held in users.items() if held & SECRETARY_ROLES}
-        return secretaries or set(users)
 
 
 def periods_ending(today: date, days_before: int) -> list[Period]:
@@ -116,18 +88,15 @@ def _org_reminder(org, items, period: Period, holders: Holders) -> list[Notifica
         lines
     )
     url = f"{reverse('orglife:workbench')}?org={org.pk}"
-    return [
-        Notification(
-            recipient_id=user_id,
-            title=title,
-            body=body,
-            url=url,
-            level=Level.WARNING,
-            category="orglife.period",
-            dedupe_key=f"orglife:open:{org.pk}:{period.key}:{user_id}",
-        )
-        for user_id in sorted(holders.responsible(org.pk))
-    ]
+    return to_each(
+        holders.responsible(org.pk),
+        title=title,
+        body=body,
+        url=url,
+        level=Level.WARNING,
+        category="orglife.period",
+        dedupe_key=f"orglife:open:{org.pk}:{period.key}",
+    )
 
 
 def _digests(orgs, open_items: dict, period: Period, holders: Holders) -> list[Notification]:
@@ -154,18 +123,15 @@ def _digests(orgs, open_items: dict, period: Period, holders: Holders) -> list[N
             f"其中{len(lagging)}个尚有未完成的要求：{names}{more}。"
         )
         url = f"{reverse('orglife:overview')}?org={superior.pk}"
-        out += [
-            Notification(
-                recipient_id=user_id,
-                title=title,
-                body=body,
-                url=url,
-                level=Level.INFO,
-                category="orglife.digest",
-                dedupe_key=f"orglife:digest:{superior.pk}:{period.key}:{user_id}",
-            )
-            for user_id in sorted(writers)
-        ]
+        out += to_each(
+            writers,
+            title=title,
+            body=body,
+            url=url,
+            level=Level.INFO,
+            category="orglife.digest",
+            dedupe_key=f"orglife:digest:{superior.pk}:{period.key}",
+        )
     return out
 
 
@@ -223,16 +189,13 @@ def _terms(orgs, holders: Holders, today: date) -> list[Notification]:
             key, level = f"expires-{term.expires_on:%Y-%m-%d}", Level.WARNING
         else:
             continue
-        out += [
-            Notification(
-                recipient_id=user_id,
-                title=title,
-                body=body,
-                url=url,
-                level=level,
-                category="orglife.term",
-                dedupe_key=f"orglife:{rule.code}:{org.pk}:{key}:{user_id}",
-            )
-            for user_id in sorted(recipients)
-        ]
+        out += to_each(
+            recipients,
+            title=title,
+            body=body,
+            url=url,
+            level=level,
+            category="orglife.term",
+            dedupe_key=f"orglife:{rule.code}:{org.pk}:{key}",
+        )
     return out

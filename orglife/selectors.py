@@ -96,3 +96,18 @@ def completion_rates(organizations, year: int, today=None) -> dict[int, float | 
 
     results = compliance(list(organizations), period_of("year", date(year, 1, 1)), today)
     return {result.organization.pk: result.rate for result in results}
+
+
+# --- activities other apps cite as evidence (evaluation's self-assessment) --------------------------
+
+
+def completed_activities(organization, year: int):
+    """The organization's activities held in a year, newest first."""
+    return Activity.objects.filter(
+        status=Activity.Status.COMPLETED, organization=organization, held_on__year=year
+    ).order_by("-held_on", "-pk")
+
+
+def activities_by_ids(ids):
+    """Held activities with these ids (whatever organization: the caller checks the citation)."""
+    return Activity.objects.filter(status=Activity.Status.COMPLETED, pk__in=ids)

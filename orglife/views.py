@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import audit, roles
 from core.access import get_for_user, get_in_scope, refuse, require_capability
+from core.files import file_response
+from core.pages import chosen_in_scope
 from core.scoping import scope_for
 from members.models import Member
 from members.selectors import member_search
@@ -607,14 +609,8 @@ def _attachment_for(request, pk: int, action: str) -> Attachment:
 @login_required
 def attachment_download(request, pk: int):
     attachment = _attachment_for(request, pk, "read")
-    inline = (
-        attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
-    )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not inline,
-        filename=attachment.name,
-        content_type=attachment.content_type,
+    return file_response(
+        attachment.file, name=attachment.name, content_type=attachment.content_type
     )
 
 
@@ -694,14 +690,9 @@ def calendar(request):
     first = _month(request.GET.get("month", ""), today)
     month = period_of("month", first)
     activities = Activity.objects.visible_to(user).filter(held_on__range=(month.start, month.end))
-    org_value, kind = request.GET.get("org", ""), request.GET.get("kind", "")
-    org = None
-    if org_value:
-        org = get_in_scope(
-            request,
-            Organization.objects.visible_to(user),
-            pk=org_value if org_value.isdigit() else 0,
-        )
+    kind = request.GET.get("kind", "")
+    org = chosen_in_scope(request, Organization.objects.visible_to(user))
+    if org is not None:
         activities = activities.filter(organization__path__startswith=org.path)
     filters = {"org": org.pk} if org else {}
     if kind in ActivityKind.values:

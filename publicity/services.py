@@ -7,16 +7,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import RoleAssignment
 from core import audit, roles
-from core.roles import CAPABILITIES
 from core.scoping import scope_for
 from notifications.models import Notification
+from notifications.recipients import Holders
 from notifications.services import notify_many
 from publicity.models import NoticeItem, Objection, PublicNotice
 
 MAX_NOTICE_DAYS = 60
-WRITE_ROLES = [role for role, capabilities in CAPABILITIES.items() if roles.WRITE in capabilities]
 
 
 def can_answer(user, notice: PublicNotice) -> bool:
@@ -90,11 +88,7 @@ def objection_lodge(
 
 
 def _notify_answerers(notice: PublicNotice, item: NoticeItem) -> None:
-    user_ids = set(
-        RoleAssignment.objects.active(timezone.localdate())
-        .filter(organization=notice.organization, role__in=WRITE_ROLES, user__is_active=True)
-        .values_list("user_id", flat=True)
-    )
+    holders = Holders(timezone.localdate(), [notice.organization_id])
     url = reverse("publicity:notice_detail", args=[notice.pk])
     notify_many(
         Notification(
@@ -105,7 +99,7 @@ def _notify_answerers(notice: PublicNotice, item: NoticeItem) -> None:
             level=Notification.Level.WARNING,
             category="publicity",
         )
-        for user_id in user_ids
+        for user_id in holders.writers(notice.organization_id)
     )
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import get_in_scope
+from core.pages import messages_of
 from publicity import selectors, services
 from publicity.models import NoticeItem, Objection, PublicNotice
 
@@ -55,7 +56,7 @@ def objection_lodge(request, pk, item_pk):
     try:
         services.objection_lodge(item=item, actor=request.user, content=request.POST.get("content"))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     else:
         messages.success(request, "异议已提交，发布公示的组织将核实答复。您的身份仅对答复人可见。")
     return redirect("publicity:notice_detail", pk=notice.pk)
@@ -76,7 +77,7 @@ def objection_answer(request, pk, objection_pk):
             answer=request.POST.get("answer"),
         )
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     else:
         messages.success(request, "已答复异议。")
     return redirect("publicity:notice_detail", pk=notice.pk)

@@ -1,37 +1,10 @@
 """Forms of the responsibility pages: they parse input; responsibility.services decides."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from core.uploads import ACCEPT, check_upload
+from core.uploads import MultipleFileField
 from responsibility.models import TemplateItem
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several photos or documents at once, each checked by core.uploads."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, (list, tuple)) else [data] if data else []
-        if not files:
-            raise ValidationError("请选择要上传的文件")
-        for upload in files:
-            try:
-                check_upload(upload)
-            except ValidationError as error:
-                raise ValidationError(error.message_dict["attachments"]) from error
-        return list(files)
-
-
-class YearForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+from responsibility.services import TEMPLATE_ITEM_FIELDS
 
 
 class ProgressForm(forms.Form):
@@ -60,7 +33,7 @@ class EvidenceForm(forms.Form):
 class TemplateItemForm(forms.ModelForm):
     class Meta:
         model = TemplateItem
-        fields = ["order", "title", "target", "evidence_hint", "source", "rule_code", "weight"]
+        fields = list(TEMPLATE_ITEM_FIELDS)
         widgets = {"target": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "weight": "完成率按已确认事项的权重合计 ÷ 全部事项权重合计计算（1–10）。",

@@ -14,27 +14,16 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from accounts.models import RoleAssignment, User
-from core.roles import CAPABILITIES, WRITE
 from notifications.models import Notification
+from notifications.recipients import Holders, accounts_of, to_each
 from orgs.models import Organization
 from responsibility.models import ListItem, ResponsibilityList
 
 STALE_DAYS = 90  # "not updated in the last quarter"
 REVIEW_WAIT_DAYS = 7
 NAMES_SHOWN = 5
-WRITE_ROLES = [role for role, capabilities in CAPABILITIES.items() if WRITE in capabilities]
 Status = ListItem.Status
 Level = Notification.Level
-
-
-def _writers(today: date) -> dict[int, set[int]]:
-    """organization id -> active users holding a write role there."""
-    out: dict[int, set[int]] = defaultdict(set)
-    rows = RoleAssignment.objects.active(today).filter(role__in=WRITE_ROLES, user__is_active=True)
-    for org_id, user_id in rows.values_list("organization_id", "user_id"):
-        out[org_id].add(user_id)
-    return out
 
 
 def collect(today: date) -> list[Notification]:
@@ -66,18 +55,14 @@ def collect(today: date) -> list[Notification]:
     lists = list(
         ResponsibilityList.objects.filter(pk__in=list(by_list)).select_related("organization")
     )
-    writers = _writers(today)
-    return _to_secretaries(lists, by_list, writers, today, stale_before) + _to_superiors(
-        lists, by_list, writers, today
+    holders = Holders(today)
+    return _to_secretaries(lists, by_list, holders, today, stale_before) + _to_superiors(
+        lists, by_list, holders, today
     )
 
 
-def _to_secretaries(lists, by_list, writers, today, stale_before) -> list[Notification]:
-    accounts = dict(
-        User.objects.filter(
-            member_id__in=[lst.secretary_id for lst in lists if lst.secretary_id], is_active=True
-        ).values_list("member_id", "pk")
-    )
+def _to_secretaries(lists, by_list, holders, today, stale_before) -> list[Notification]:
+    accounts = accounts_of([lst.secretary_id for lst in lists if lst.secretary_id])
     quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
     out = []
     for lst in lists:
@@ -87,7 +72,7 @@ def _to_secretaries(lists, by_list, writers, today, stale_before) -> list[Notifi
         if not (stale or row["returned"]):
             continue
         user = accounts.get(lst.secretary_id)
-        recipients = {user} if user else writers.get(lst.organization_id, set())
+        recipients = {user} if user else holders.writers(lst.organization_id)
         parts = []
         if stale:
             parts.append(f"{stale}项超过一个季度未更新进度")
@@ -96,22 +81,19 @@ def _to_secretaries(lists, by_list, writers, today, stale_before) -> list[Notifi
         title = f"{lst.organization.name}{lst.year}年度书记责任清单：" + "，".join(parts)
         body = "请及时更新各项责任事项的完成进度和佐证材料，完成后提交上级党组织确认。"
         url = reverse("responsibility:list_detail", args=[lst.pk])
-        out += [
-            Notification(
-                recipient_id=user_id,
-                title=title,
-                body=body,
-                url=url,
-                level=Level.WARNING,
-                category="responsibility.progress",
-                dedupe_key=f"responsibility:progress:{lst.pk}:{quarter}:{user_id}",
-            )
-            for user_id in sorted(recipients)
-        ]
+        out += to_each(
+            recipients,
+            title=title,
+            body=body,
+            url=url,
+            level=Level.WARNING,
+            category="responsibility.progress",
+            dedupe_key=f"responsibility:progress:{lst.pk}:{quarter}",
+        )
     return out
 
 
-def _to_superiors(lists, by_list, writers, today) -> list[Notification]:
+def _to_superiors(lists, by_list, holders, today) -> list[Notification]:
     waiting = [lst for lst in lists if by_list[lst.pk]["waiting"]]
     if not waiting:
         return []
@@ -121,7 +103,7 @@ def _to_superiors(lists, by_list, writers, today) -> list[Notification]:
     for lst in waiting:
         for path in reversed(lst.organization.ancestor_paths()):
             superior = by_path.get(path)
-            if superior and writers.get(superior.pk):
+            if superior and holders.writers(superior.pk):
                 grouped[superior].append(lst)
                 break
     week = f"{today.isocalendar().year}W{today.isocalendar().week:02d}"
@@ -133,16 +115,13 @@ def _to_superiors(lists, by_list, writers, today) -> list[Notification]:
         title = f"{superior.name}：下级书记责任清单有{items}项等待确认"
         body = f"{names}{more}提交的责任事项已等待确认超过{REVIEW_WAIT_DAYS}天，请审核确认或退回。"
         url = f"{reverse('responsibility:index')}?org={superior.pk}&pending=1"
-        out += [
-            Notification(
-                recipient_id=user_id,
-                title=title,
-                body=body,
-                url=url,
-                level=Level.INFO,
-                category="responsibility.review",
-                dedupe_key=f"responsibility:review:{superior.pk}:{week}:{user_id}",
-            )
-            for user_id in sorted(writers[superior.pk])
-        ]
+        out += to_each(
+            holders.writers(superior.pk),
+            title=title,
+            body=body,
+            url=url,
+            level=Level.INFO,
+            category="responsibility.review",
+            dedupe_key=f"responsibility:review:{superior.pk}:{week}",
+        )
     return out

@@ -13,6 +13,7 @@ from responsibility.models import (
     ResponsibilityList,
     TemplateItem,
 )
+from responsibility.services import TEMPLATE_ITEM_FIELDS
 
 LevelField = enum_field(Level, "ResponsibilityLevelEnum")
 ItemStatusField = enum_field(ListItem.Status, "ResponsibilityItemStatusEnum")
@@ -21,16 +22,7 @@ ItemStatusField = enum_field(ListItem.Status, "ResponsibilityItemStatusEnum")
 class TemplateItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = TemplateItem
-        fields = [
-            "id",
-            "order",
-            "title",
-            "target",
-            "evidence_hint",
-            "source",
-            "rule_code",
-            "weight",
-        ]
+        fields = ["id", *TEMPLATE_ITEM_FIELDS]
         read_only_fields = ["id"]
 
 
@@ -96,13 +88,7 @@ class ItemSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "list",
-            "order",
-            "title",
-            "target",
-            "evidence_hint",
-            "source",
-            "rule_code",
-            "weight",
+            *TEMPLATE_ITEM_FIELDS,  # copied from the template item
             "status",
             "status_display",
             "percent",

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import audit, roles
 from core.access import get_in_scope, require_capability
 from core.excel import xlsx_response
+from core.files import file_response
 from core.htmx import wants_partial
+from core.pages import (
+    YearForm,
+    chosen_in_scope,
+    form_errors,
+    messages_of,
+    percent,
+    visible_ancestors,
+    year_choices,
+    year_param,
+)
 from core.scoping import scope_for
 from core.uploads import ACCEPT
 from orgs.models import Organization, OrgKind
@@ -30,7 +40,6 @@ from responsibility.forms import (
     ProgressForm,
     ReturnForm,
     TemplateItemForm,
-    YearForm,
 )
 from responsibility.models import (
     EvidenceFile,
@@ -42,21 +51,6 @@ from responsibility.models import (
 )
 
 PAGE_SIZE = 50
-YEARS_BACK = 3
-
-
-def _year(request) -> int:
-    form = YearForm(request.GET)
-    return form.cleaned_data["year"] if form.is_valid() else timezone.localdate().year
-
-
-def _years(current: int) -> list[int]:
-    this_year = timezone.localdate().year
-    return sorted({*range(this_year - YEARS_BACK, this_year + 2), current}, reverse=True)
-
-
-def _pct(value) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
 
 
 # --- index: own lists and the roll-up ----------------------------------------------------------
@@ -85,10 +79,9 @@ def _own_lists(user, year: int) -> list:
 def _base(request) -> tuple[Organization | None, list[Organization]]:
     """The organization the roll-up is drilled into (?org=, 404 outside scope), or the user's tops."""
     user = request.user
-    value = request.GET.get("org", "")
-    if value:
-        pk = int(value) if value.isdigit() else 0
-        return get_in_scope(request, Organization.objects.visible_to(user), pk=pk), []
+    base = chosen_in_scope(request, Organization.objects.visible_to(user))
+    if base is not None:
+        return base, []
     tops = list(
         Organization.objects.filter(path__in=scope_for(user).prefixes(roles.READ)).order_by("path")
     )
@@ -117,12 +110,12 @@ def _rows(lists) -> list:
 
 @login_required
 def index(request):
-    year = _year(request)
+    year = year_param(request)
     user = request.user
     scope = scope_for(user)
     context = {
         "year": year,
-        "years": _years(year),
+        "years": year_choices(year),
         "own": _own_lists(user, year),
         "levels": Level.choices,
         "can_manage": services.can_manage_templates(user),
@@ -140,7 +133,7 @@ def index(request):
                 pending=bool(request.GET.get("pending")),
                 areas=selectors.rollup(rows, base, tops),
                 page=Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-                ancestors=_ancestors(request, base),
+                ancestors=visible_ancestors(request.user, base),
                 total=selectors.AreaRow(base) if base else None,
             )
             if base is not None:
@@ -149,21 +142,10 @@ def index(request):
     return render(request, "responsibility/index.html", context)
 
 
-def _ancestors(request, base) -> list[Organization]:
-    """Breadcrumb: the organizations above `base` the user may also see."""
-    if base is None:
-        return []
-    return list(
-        Organization.objects.visible_to(request.user)
-        .filter(path__in=base.ancestor_paths())
-        .order_by("path")
-    )
-
-
 @login_required
 def export(request):
     require_capability(request, roles.READ)
-    year = _year(request)
+    year = year_param(request)
     base, tops, _level, lists = _scoped_lists(request, year)
     rows = _rows(lists)
     areas = selectors.rollup(rows, base, tops)
@@ -171,8 +153,8 @@ def export(request):
         (
             a.organization.name,
             a.lists,
-            _pct(a.completion),
-            *(_pct(v) for _label, v in a.levels),
+            percent(a.completion),
+            *(percent(v) for _label, v in a.levels),
             a.completed,
             a.pending,
             a.vacant,
@@ -188,8 +170,8 @@ def export(request):
             lst.confirmed_count,
             lst.submitted_count,
             lst.returned_count,
-            _pct(lst.completion),
-            _pct(lst.reported),
+            percent(lst.completion),
+            percent(lst.reported),
         )
         for lst in rows
     ]
@@ -286,7 +268,7 @@ def list_submit(request, pk: int):
         count = services.list_submit(responsibility_list=lst, actor=user)
         messages.success(request, f"已提交{count}项，等待上级党组织确认。")
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     return redirect("responsibility:list_detail", pk=pk)
 
 
@@ -318,21 +300,17 @@ def _item_response(request, item: ListItem, *, form=None, error: str = "", done:
     return render(request, "responsibility/_item.html", context)
 
 
-def _errors(form) -> str:
-    return "；".join(f"{form.fields[k].label}：{'，'.join(v)}" for k, v in form.errors.items())
-
-
 @login_required
 @require_POST
 def item_progress(request, pk: int):
     item = _item_for(request, pk, "write")
     form = ProgressForm(request.POST)
     if not form.is_valid():
-        return _item_response(request, item, form=form, error=_errors(form))
+        return _item_response(request, item, form=form, error=form_errors(form))
     try:
         services.item_progress(item=item, actor=request.user, **form.cleaned_data)
     except ValidationError as exc:
-        return _item_response(request, item, form=form, error="；".join(exc.messages))
+        return _item_response(request, item, form=form, error=messages_of(exc))
     return _item_response(request, item, done="进度已保存。")
 
 
@@ -343,7 +321,7 @@ def item_submit(request, pk: int):
     try:
         services.item_submit(item=item, actor=request.user)
     except ValidationError as exc:
-        return _item_response(request, item, error="；".join(exc.messages))
+        return _item_response(request, item, error=messages_of(exc))
     return _item_response(request, item, done="已提交，等待上级党组织确认。")
 
 
@@ -354,7 +332,7 @@ def item_confirm(request, pk: int):
     try:
         services.item_confirm(item=item, actor=request.user)
     except ValidationError as exc:
-        return _item_response(request, item, error="；".join(exc.messages))
+        return _item_response(request, item, error=messages_of(exc))
     return _item_response(request, item, done="已确认。")
 
 
@@ -368,7 +346,7 @@ def item_return(request, pk: int):
     try:
         services.item_return(item=item, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
-        return _item_response(request, item, error="；".join(exc.messages))
+        return _item_response(request, item, error=messages_of(exc))
     return _item_response(request, item, done="已退回，书记将收到退回原因。")
 
 
@@ -384,7 +362,7 @@ def evidence_upload(request, pk: int):
             for upload in form.cleaned_data["attachments"]:
                 services.evidence_add(item=item, upload=upload, actor=request.user)
     except ValidationError as exc:
-        return _item_response(request, item, error="；".join(exc.messages))
+        return _item_response(request, item, error=messages_of(exc))
     return _item_response(
         request, item, done=f"已上传{len(form.cleaned_data['attachments'])}个佐证材料。"
     )
@@ -404,15 +382,7 @@ def _evidence_for(request, pk: int, action: str) -> EvidenceFile:
 @login_required
 def evidence_download(request, pk: int):
     evidence = _evidence_for(request, pk, "read")
-    inline = (
-        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
-    )
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=not inline,
-        filename=evidence.name,
-        content_type=evidence.content_type,
-    )
+    return file_response(evidence.file, name=evidence.name, content_type=evidence.content_type)
 
 
 @login_required
@@ -422,7 +392,7 @@ def evidence_withdraw(request, pk: int):
     try:
         services.evidence_withdraw(evidence=evidence, actor=request.user)
     except ValidationError as exc:
-        return _item_response(request, evidence.item, error="；".join(exc.messages))
+        return _item_response(request, evidence.item, error=messages_of(exc))
     return _item_response(request, evidence.item, done=f"已撤回“{evidence.name}”（文件留存备查）。")
 
 
@@ -444,7 +414,7 @@ def _committees(request) -> list[Organization]:
 @login_required
 def template_list(request):
     require_capability(request, roles.READ)
-    year = _year(request)
+    year = year_param(request)
     committees = _committees(request)
     value = request.GET.get("wc", "")
     committee = next((c for c in committees if str(c.pk) == value), None)
@@ -477,7 +447,7 @@ def template_list(request):
         )
     context = {
         "year": year,
-        "years": _years(year),
+        "years": year_choices(year),
         "committees": committees,
         "committee": committee,
         "templates": templates,
@@ -535,7 +505,7 @@ def template_issue(request, pk: int):
     try:
         result = services.template_issue(template=template, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     else:
         messages.success(
             request,
@@ -585,5 +555,5 @@ def template_item_delete(request, pk: int, item_pk: int):
         services.template_item_delete(item=item, actor=request.user)
         messages.success(request, f"已删除“{item.title}”。")
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     return redirect(_templates_url(template, template.year))

@@ -9,16 +9,11 @@ from datetime import date, timedelta
 from django.db.models import Count
 from django.urls import reverse
 
-from accounts.models import User
 from notifications.models import Notification
+from notifications.recipients import accounts_of
 from secretary_review.models import Assignment, Report, Round
 
 REMIND_DAYS = 3
-
-
-def _users(member_ids) -> dict[int, int]:
-    rows = User.objects.filter(member_id__in=list(member_ids), is_active=True)
-    return dict(rows.values_list("member_id", "pk"))
 
 
 def collect(today: date) -> list[Notification]:
@@ -30,7 +25,7 @@ def collect(today: date) -> list[Notification]:
         status=Report.Status.DRAFT,
     ).values_list("round_id", "round__report_due", "secretary_id")
     drafts = list(drafts)
-    users = _users({m for _, _, m in drafts})
+    users = accounts_of({m for _, _, m in drafts})
     for round_id, due, member_id in drafts:
         if member_id in users:
             out.append(
@@ -54,7 +49,7 @@ def collect(today: date) -> list[Notification]:
         .annotate(n=Count("pk"))
     )
     pending = list(pending)
-    users = _users({m for _, _, m, _ in pending})
+    users = accounts_of({m for _, _, m, _ in pending})
     for round_id, due, member_id, count in pending:
         if member_id in users:
             out.append(

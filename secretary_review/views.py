@@ -9,7 +9,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,6 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import audit
 from core.access import get_in_scope
 from core.excel import xlsx_response
+from core.files import file_response
+from core.pages import errors_to_form, messages_of
 from core.scoping import scope_for
 from secretary_review import objective, selectors, services, word
 from secretary_review.forms import ReportForm, RoundForm
@@ -28,19 +30,8 @@ ACTIONS = {
     "open_rating": (services.round_open_rating, "已开始民主测评，已通知测评人。"),
     "close": (services.round_close, "测评已结束，结果已公布。"),
 }
-
-
-def _errors(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = {"grades": "grades_text", "bands": "bands_text"}.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+# The round form edits the grade and band tables as text.
+TEXT_FIELDS = {"grades": "grades_text", "bands": "bands_text"}
 
 
 def _round(request, pk) -> Round:
@@ -77,7 +68,7 @@ def round_create(request):
                 **form.service_data(),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc, TEXT_FIELDS)
         else:
             messages.success(request, "已新建联述联评联考（筹备中），可调整设置后开始述职。")
             return redirect("secretary_review:round_detail", pk=round_.pk)
@@ -96,7 +87,7 @@ def round_edit(request, pk):
         try:
             services.round_update(round_=round_, data=form.service_data(), actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc, TEXT_FIELDS)
         else:
             messages.success(request, "已保存。")
             return redirect("secretary_review:round_detail", pk=pk)
@@ -134,7 +125,7 @@ def round_action(request, pk, action):
         service(round_=round_, actor=request.user)
         messages.success(request, done)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
     return redirect("secretary_review:round_detail", pk=pk)
 
 
@@ -263,7 +254,7 @@ def report_edit(request, pk):
         else:
             messages.success(request, "已保存草稿。")
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
     return redirect("secretary_review:report_detail", pk=pk)
 
 
@@ -291,7 +282,7 @@ def report_attachment_upload(request, pk):
             services.attachment_add(report=report, upload=upload, actor=request.user)
         messages.success(request, f"已上传{len(uploads)}个附件。")
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
     return redirect("secretary_review:report_detail", pk=pk)
 
 
@@ -299,11 +290,11 @@ def report_attachment_upload(request, pk):
 def report_attachment_download(request, pk):
     visible = ReportAttachment.objects.filter(report__in=Report.objects.visible_to(request.user))
     attachment = get_in_scope(request, visible, pk=pk)
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.name,
+    return file_response(
+        attachment.file,
+        name=attachment.name,
         content_type=attachment.content_type,
+        preview=False,
     )
 
 
@@ -344,7 +335,7 @@ def ballots(request):
         try:
             count = services.ballots_cast(actor=request.user, grades=grades)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            messages.error(request, messages_of(exc))
         else:
             messages.success(request, f"已匿名提交 {count} 份测评。")
         return redirect("secretary_review:ballots")

@@ -9,14 +9,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import roles
 from core.access import get_in_scope, require_capability
-from supervision import forms, services, word
+from core.scoping import scope_for
+from supervision import forms, selectors, services, word
 from supervision.models import (
     AccountabilityCase,
     ExposureNotice,
     FaultToleranceExemption,
     Finding,
 )
-from supervision.views import _form_errors
+from supervision.views import _form_errors, after_action
 
 
 @login_required
@@ -80,20 +81,18 @@ def exemption_decide(request, pk: int):
         pk=pk,
     )
     form = forms.DecideForm(request.POST)
-    if form.is_valid():
-        try:
-            services.exemption_decide(
-                exemption=exemption,
-                actor=request.user,
-                approve=form.cleaned_data["approve"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, "已审批容错免责申请。")
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-    else:
-        messages.error(request, "请选择审批结果。")
-    return redirect("supervision:finding_detail", pk=exemption.finding_id)
+    if not form.is_valid():
+        return after_action(request, exemption.finding_id, "danger", "请选择审批结果。")
+    try:
+        services.exemption_decide(
+            exemption=exemption,
+            actor=request.user,
+            approve=form.cleaned_data["approve"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        return after_action(request, exemption.finding_id, "danger", "；".join(exc.messages))
+    return after_action(request, exemption.finding_id, "success", "已审批容错免责申请。")
 
 
 @login_required
@@ -128,6 +127,17 @@ def notice_new(request):
     return render(request, "supervision/notice_form.html", {"form": form, "title": "起草通报曝光"})
 
 
+@login_required
+def notices_mine(request):
+    """通报曝光 published to my branch (or my roles' organizations): what every member should read."""
+    notices = selectors.notices_for_me(request.user)
+    text = request.GET.get("q", "").strip()[:50]
+    if text:
+        notices = notices.filter(title__contains=text)
+    page = Paginator(notices, 20).get_page(request.GET.get("page"))
+    return render(request, "supervision/notices_mine.html", {"page": page, "q": text})
+
+
 def _notice(request, pk, write=False):
     visible = ExposureNotice.objects.visible_to(request.user).select_related("issuer")
     writable = ExposureNotice.objects.writable_by(request.user) if write else None
@@ -143,6 +153,7 @@ def notice_detail(request, pk: int):
         and ExposureNotice.objects.writable_by(request.user).filter(pk=pk).exists(),
         "cases": notice.cases.select_related("organization"),
         "audience": notice.audience.all(),
+        "is_reader": bool(scope_for(request.user).prefixes(roles.READ)),
     }
     return render(request, "supervision/notice_detail.html", context)
 

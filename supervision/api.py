@@ -32,6 +32,7 @@ from supervision import selectors, services
 from supervision.models import (
     RECTIFYING,
     AccountabilityCase,
+    DeadlineExtension,
     Evidence,
     ExposureNotice,
     FaultToleranceExemption,
@@ -95,12 +96,20 @@ class FindingSerializer(serializers.ModelSerializer):
         return obj.is_overdue()
 
 
+class ExtensionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeadlineExtension
+        fields = ["id", "finding", "previous_deadline", "requested_deadline", "reason", "status",
+                  "requested_at", "decided_at", "decision_note"]  # fmt: skip
+
+
 class FindingDetailSerializer(FindingSerializer):
     events = EventSerializer(many=True, read_only=True)
+    extensions = ExtensionSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(FindingSerializer.Meta):
-        fields = [*FindingSerializer.Meta.fields, "events", "allowed_actions"]
+        fields = [*FindingSerializer.Meta.fields, "events", "extensions", "allowed_actions"]
 
     def get_allowed_actions(self, obj) -> list[str]:
         return sorted(services.allowed_actions(self.context["request"].user, obj))
@@ -146,6 +155,11 @@ class ReopenSerializer(ReasonSerializer):
 class ExemptionRequestSerializer(serializers.Serializer):
     grounds = serializers.CharField()
     person_name = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    deadline = serializers.DateField(help_text="申请延至的整改期限")
+    reason = serializers.CharField()
 
 
 class FindingFilter(ScopedFilterSet):
@@ -199,6 +213,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         "close": ReasonSerializer,
         "reopen": ReopenSerializer,
         "exemption": ExemptionRequestSerializer,
+        "extension": ExtensionRequestSerializer,
     }
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_class = FindingFilter
@@ -208,7 +223,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def get_queryset(self):
         qs = selectors.with_related(super().get_queryset())
         if self.action == "retrieve":
-            qs = qs.prefetch_related("events__evidence")
+            qs = qs.prefetch_related("events__evidence", "extensions")
         return qs
 
     def writable_queryset(self):
@@ -241,7 +256,9 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         data = self.parse()
         call(finding, data)
         return self.respond(
-            self.get_queryset().prefetch_related("events__evidence").get(pk=finding.pk)
+            self.get_queryset()
+            .prefetch_related("events__evidence", "extensions")
+            .get(pk=finding.pk)
         )
 
     @extend_schema(summary="报送整改方案")
@@ -288,6 +305,14 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         return self._do(
             lambda f, d: services.finding_close(finding=f, actor=request.user, reason=d["reason"])
         )
+
+    @extend_schema(
+        summary="申请延期", description="责任组织申请延后整改期限，由上级组织或检查人审批。"
+    )
+    @action(detail=True, methods=["post"])
+    def extension(self, request, pk=None):
+        return self._do(lambda f, d: services.extension_request(
+            finding=f, actor=request.user, deadline=d["deadline"], reason=d["reason"]))  # fmt: skip
 
     @extend_schema(summary="申请容错免责")
     @action(detail=True, methods=["post"])
@@ -422,6 +447,34 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         return self.respond(exemption)
 
 
+class ExtensionDecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="延期申请列表"), retrieve=extend_schema(summary="延期申请")
+)
+class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    model = DeadlineExtension
+    serializer_class = ExtensionSerializer
+    serializer_classes = {"decide": ExtensionDecideSerializer}
+
+    def writable_queryset(self):
+        return None  # deciding is for whoever may sign off, checked by the service
+
+    @extend_schema(
+        summary="审批延期申请", description="批准则整改期限顺延；新期限在今天以后时解除升级督办。"
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        extension = self.get_object()
+        data = self.parse()
+        services.extension_decide(extension=extension, actor=request.user, **data)
+        extension.refresh_from_db()
+        return self.respond(extension)
+
+
 class NoticeSerializer(serializers.ModelSerializer):
     issuer = writable(Organization)
     audience = serializers.PrimaryKeyRelatedField(many=True, queryset=Organization.objects.all())
@@ -524,6 +577,7 @@ def register(router) -> None:
     )
     router.register("supervision/cases", AccountabilityCaseViewSet, basename="supervision-case")
     router.register("supervision/exemptions", ExemptionViewSet, basename="supervision-exemption")
+    router.register("supervision/extensions", ExtensionViewSet, basename="supervision-extension")
     router.register("supervision/notices", ExposureNoticeViewSet, basename="supervision-notice")
 
 

@@ -17,9 +17,10 @@ from supervision.models import (
     FindingCategory,
     Inspection,
 )
-from supervision.selectors import inspector_choices, strictly_below
+from supervision.selectors import inspector_choices, strictly_below, supervised_orgs
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# type=date inputs take ISO dates only; the locale format would leave them blank.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -41,11 +42,6 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def supervised_orgs(user):
-    """Active organizations strictly below the user's write scope: those they may inspect."""
-    return Organization.objects.filter(strictly_below(user, "path")).active().order_by("path")
-
-
 def _epoch_ms(value: str):
     try:
         return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
@@ -56,7 +52,16 @@ def _epoch_ms(value: str):
 class FindingForm(forms.Form):
     """The phone form: where, what, how serious, by when, and the photos taken on the spot."""
 
-    organization = forms.ModelChoiceField(label="责任组织", queryset=Organization.objects.none())
+    # Picked through the HTMX search (thousands of organizations); still validated against scope here.
+    organization = forms.ModelChoiceField(
+        label="责任组织",
+        queryset=Organization.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "请搜索并选择责任组织",
+            "invalid_choice": "请选择本人可检查的组织",
+        },
+    )
     inspection = forms.ModelChoiceField(
         label="所属检查",
         queryset=Inspection.objects.none(),
@@ -90,6 +95,13 @@ class FindingForm(forms.Form):
             ends_on__gte=timezone.localdate() - timezone.timedelta(days=30)
         )
 
+    def chosen_organization(self):
+        """The organization picked before a failed submission, to show it again."""
+        value = str(self["organization"].value() or "")
+        if not value.isdigit():
+            return None
+        return self.fields["organization"].queryset.filter(pk=int(value)).first()
+
     def photo_list(self):
         """Photos with the phone's position and each file's own time (lastModified)."""
         from supervision.services import Photo
@@ -116,6 +128,18 @@ class StepForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionForm(forms.Form):
+    deadline = forms.DateField(label="申请延至", widget=DATE)
+    reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecideExtensionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label="审批结果", choices=[("1", "批准延期"), ("0", "不予延期")], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(label="审批意见", required=False, max_length=500)
 
 
 class SignOffForm(forms.Form):

@@ -259,11 +259,14 @@ class FindingEvent(models.Model):
         CLOSED = "closed", "关闭"
         ESCALATED = "escalated", "逾期升级"
         EXEMPTION = "exemption", "容错免责"
+        EXTENSION_REQUESTED = "extension_requested", "申请延期"
+        EXTENSION_APPROVED = "extension_approved", "批准延期"
+        EXTENSION_REJECTED = "extension_rejected", "不予延期"
 
     finding = models.ForeignKey(
         Finding, verbose_name="问题", on_delete=models.PROTECT, related_name="events"
     )
-    kind = models.CharField("事项", max_length=16, choices=Kind.choices)
+    kind = models.CharField("事项", max_length=24, choices=Kind.choices)
     from_state = models.CharField("原状态", max_length=32, choices=FindingState.choices, blank=True)
     to_state = models.CharField("新状态", max_length=32, choices=FindingState.choices)
     text = models.TextField("说明", blank=True)
@@ -284,6 +287,72 @@ class FindingEvent(models.Model):
 
     def __str__(self):
         return f"{self.finding_id} {self.get_kind_display()}"
+
+
+class ExtensionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(scope_for(user).q("finding__organization__path", roles.READ))
+
+    def pending(self):
+        return self.filter(status=DeadlineExtension.Status.REQUESTED)
+
+
+class DeadlineExtension(models.Model):
+    """延期申请: the responsible organization asks for a later deadline; whoever signs off decides."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "不予延期"
+
+    finding = models.ForeignKey(
+        Finding, verbose_name="问题", on_delete=models.PROTECT, related_name="extensions"
+    )
+    previous_deadline = models.DateField("原整改期限")
+    requested_deadline = models.DateField("申请延至")
+    reason = models.TextField("延期理由")
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=500, blank=True)
+
+    objects = ExtensionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "延期申请"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_deadline__gt=models.F("previous_deadline")),
+                name="extension_moves_deadline_later",
+            ),
+            # One open request per finding, even when two clicks race.
+            models.UniqueConstraint(
+                fields=["finding"],
+                condition=Q(status="requested"),
+                name="one_pending_extension_per_finding",
+            ),
+        ]
+
+    def __str__(self):
+        return f"延期申请：问题{self.finding_id}延至{self.requested_deadline}"
 
 
 def evidence_path(instance, filename):

@@ -4,6 +4,8 @@ Who may do what:
 - rectify (plan, progress, submit): write scope over the responsible organization;
 - record, verify, sign off, return, reopen: write scope *above* it (a superior, an inspector, 工委);
   whoever submitted the rectification cannot sign it off themselves;
+- request a deadline extension: the responsible organization; approve or reject it: whoever may
+  sign off (write scope above), never the requester;
 - close with a reason, decide 容错免责: a 机关工委 administrator over the organization.
 Every transition writes a FindingEvent and an audit entry, so the log tells a finding's whole story.
 """
@@ -27,6 +29,7 @@ from supervision.models import (
     SEGMENT,
     UNFINISHED,
     AccountabilityCase,
+    DeadlineExtension,
     Evidence,
     ExposureNotice,
     FaultToleranceExemption,
@@ -96,7 +99,12 @@ def allowed_actions(user, finding) -> set[str]:
             actions.add("submit")
         if state not in (S.CLOSED,):
             actions.add("exemption")
+        if state in RECTIFYING and not pending_extension(finding):
+            actions.add("extension")
     if can_supervise(user, finding.organization):
+        pending = pending_extension(finding)
+        if pending and pending.requested_by_id != user.pk:
+            actions.add("decide_extension")
         if state == S.SUBMITTED and last_submitter_id(finding) != user.pk:
             actions |= {"sign_off", "return"}
         if state == S.SIGNED_OFF:
@@ -104,6 +112,13 @@ def allowed_actions(user, finding) -> set[str]:
     if state in UNFINISHED and is_city_admin_over(user, finding.organization):
         actions.add("close")
     return actions
+
+
+def pending_extension(finding) -> DeadlineExtension | None:
+    """The open extension request of a finding (at most one), cached on the instance for a request."""
+    if not hasattr(finding, "_pending_extension"):
+        finding._pending_extension = finding.extensions.pending().first()
+    return finding._pending_extension
 
 
 def _require(condition: bool, message: str):
@@ -366,6 +381,99 @@ def finding_close(*, finding, actor, reason: str) -> Finding:
     return finding
 
 
+# --- deadline extension ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def extension_request(*, finding, actor, deadline: date, reason: str) -> DeadlineExtension:
+    """延期申请: the responsible organization asks for a later deadline, with its reason."""
+    finding = _locked(finding)
+    _require(can_rectify(actor, finding), "只有责任组织可以申请延期。")
+    _require_state(finding, RECTIFYING, "申请延期")
+    reason = _text(reason, "reason", "延期理由")
+    if deadline is None or deadline <= finding.deadline:
+        raise ValidationError(
+            {"deadline": f"申请的期限须晚于现整改期限 {finding.deadline:%Y-%m-%d}"}
+        )
+    if deadline <= timezone.localdate():
+        raise ValidationError({"deadline": "申请的期限须在今天以后"})
+    if finding.extensions.pending().exists():
+        raise ValidationError({"deadline": "该问题已有待审批的延期申请"})
+    extension = DeadlineExtension(
+        finding=finding,
+        previous_deadline=finding.deadline,
+        requested_deadline=deadline,
+        reason=reason,
+        requested_by=actor,
+    )
+    extension.full_clean()
+    extension.save()
+    audit.record_create(extension, actor=actor)
+    _note(finding, actor, Kind.EXTENSION_REQUESTED,
+          f"申请将整改期限由 {finding.deadline:%Y-%m-%d} 延至 {deadline:%Y-%m-%d}：{reason}")  # fmt: skip
+    return extension
+
+
+@transaction.atomic
+def extension_decide(*, extension, actor, approve: bool, note: str = "") -> DeadlineExtension:
+    """Approve (the deadline moves) or reject an extension request.
+
+    Approval clears the escalation only when the new deadline still lies ahead: a late approval
+    of a date already past leaves the finding overdue, and escalation goes on from the new date.
+    """
+    finding = _locked(extension.finding)
+    extension = DeadlineExtension.objects.select_for_update().get(pk=extension.pk)
+    _require(can_supervise(actor, finding.organization), "只有上级组织或检查人可以审批延期申请。")
+    if extension.requested_by_id == actor.pk:
+        raise PermissionDenied("申请延期的人不能审批自己的申请。")
+    if extension.status != DeadlineExtension.Status.REQUESTED:
+        raise ValidationError({"status": "该延期申请已审批"})
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValidationError({"note": "不予延期须写明理由"})
+    if approve:
+        _require_state(finding, UNFINISHED, "批准延期")
+    before = audit.snapshot(extension)
+    Status = DeadlineExtension.Status
+    extension.status = Status.APPROVED if approve else Status.REJECTED
+    extension.decided_by, extension.decided_at = actor, timezone.now()
+    extension.decision_note = note[:500]
+    extension.save()
+    audit.record_update(extension, before, actor=actor)
+    if not approve:
+        _note(finding, actor, Kind.EXTENSION_REJECTED, f"不予延期：{note}")
+        return extension
+    new_deadline = extension.requested_deadline
+    text = f"整改期限由 {finding.deadline:%Y-%m-%d} 延至 {new_deadline:%Y-%m-%d}"
+    fields = {"deadline": new_deadline}
+    if new_deadline > timezone.localdate() and finding.escalation_level:
+        fields.update(escalation_level=0, escalated_to=None, escalated_at=None)
+        text += "，解除升级督办"
+    before = audit.snapshot(finding)
+    for name, value in fields.items():
+        setattr(finding, name, value)
+    finding.save()
+    audit.record_update(finding, before, actor=actor, detail=f"批准延期：{text}")
+    _note(finding, actor, Kind.EXTENSION_APPROVED, text + (f"（{note}）" if note else ""),
+          audited=False)  # fmt: skip
+    return extension
+
+
+def _note(finding, actor, kind, text, audited=True):
+    """An event that does not move the state (extension steps), with its audit entry."""
+    FindingEvent.objects.create(
+        finding=finding,
+        kind=kind,
+        from_state=finding.state,
+        to_state=finding.state,
+        text=text,
+        actor=actor,
+        actor_name=_name(actor),
+    )
+    if audited:
+        audit.record(audit.Action.UPDATE, actor=actor, instance=finding, detail=text[:500])
+
+
 # --- escalation ----------------------------------------------------------------------------------
 
 
@@ -422,8 +530,12 @@ def escalate_overdue(today: date, actor=None) -> list[Finding]:
             continue
         target = chain[level - 1]
         with transaction.atomic():
+            # The deadline is part of the claim: an extension approved meanwhile wins.
             claimed = Finding.objects.filter(
-                pk=finding.pk, escalation_level=finding.escalation_level, state__in=RECTIFYING
+                pk=finding.pk,
+                escalation_level=finding.escalation_level,
+                deadline=finding.deadline,
+                state__in=RECTIFYING,
             ).update(escalation_level=level, escalated_to=target, escalated_at=now, updated_at=now)
             if not claimed:
                 continue

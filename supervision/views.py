@@ -8,20 +8,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import roles
 from core.access import get_in_scope, require_capability
 from core.excel import xlsx_response
-from core.htmx import query_without_empty
+from core.htmx import query_without_empty, render_partial_or_page, wants_partial
 from core.scoping import scope_for
 from orgs.models import Organization
 from supervision import forms, selectors, services, word
 from supervision.models import (
     AccountabilityCase,
+    DeadlineExtension,
     Evidence,
     Finding,
     FindingCategory,
@@ -35,10 +38,6 @@ FINDING_HEADERS = ["编号", "责任组织", "问题类别", "严重程度", "�
 
 def _reader(request):
     require_capability(request, roles.READ)
-
-
-def _errors(request, exc: ValidationError):
-    messages.error(request, "；".join(exc.messages))
 
 
 def _form_errors(form, exc: ValidationError):
@@ -59,8 +58,9 @@ def index(request):
         "todo": todo,
         "to_verify": list(selectors.to_verify(user)[:100]),
         "escalated": list(selectors.escalated_to_me(user)[:100]),
+        "extensions": list(selectors.extensions_to_decide(user)[:100]),
         "today": timezone.localdate(),
-        "can_record": forms.supervised_orgs(user).exists(),
+        "can_record": selectors.supervised_orgs(user).exists(),
         "can_manage": services.can_manage_categories(user),
     }
     return render(request, "supervision/index.html", context)
@@ -124,7 +124,7 @@ def finding_list(request):
 def finding_new(request):
     """The inspector's phone page: record what was found, with photos, place and time."""
     _reader(request)
-    if not forms.supervised_orgs(request.user).exists():
+    if not selectors.supervised_orgs(request.user).exists():
         raise PermissionDenied("您的角色没有可检查的下级组织。")
     initial = {"deadline": timezone.localdate() + timezone.timedelta(days=30)}
     if request.GET.get("inspection", "").isdigit():
@@ -152,7 +152,42 @@ def finding_new(request):
             if request.POST.get("again"):
                 return redirect(f"{request.path}?inspection={finding.inspection_id or ''}")
             return redirect("supervision:finding_detail", pk=finding.pk)
-    return render(request, "supervision/finding_form.html", {"form": form})
+    chosen = form.chosen_organization() if form.is_bound else None
+    context = {"form": form, "chosen": selectors.with_trail([chosen])[0] if chosen else None}
+    return render(request, "supervision/finding_form.html", context)
+
+
+@login_required
+def org_search(request):
+    """HTMX picker of the phone form: up to 20 organizations the user may inspect, by name or initials.
+
+    With an inspection chosen, only its organizations are offered, and an empty search lists them.
+    """
+    _reader(request)
+    candidates = selectors.supervised_orgs(request.user)
+    text = request.GET.get("org_q", "").strip()
+    inspection = None
+    if request.GET.get("inspection", "").isdigit():
+        inspection = (
+            Inspection.objects.visible_to(request.user)
+            .filter(pk=int(request.GET["inspection"]))
+            .prefetch_related("organizations")
+            .first()
+        )
+    if inspection is not None:
+        covered = Q(pk__in=[])
+        for org in inspection.organizations.all():
+            covered |= Q(path__startswith=org.path)
+        candidates = candidates.filter(covered)
+    if text:
+        found = selectors.org_search(candidates, text)
+    elif inspection is not None:
+        found = list(candidates[: selectors.ORG_SEARCH_LIMIT])
+    else:
+        found = []
+    context = {"found": selectors.with_trail(found), "q": text, "inspection": inspection,
+               "limit": selectors.ORG_SEARCH_LIMIT}  # fmt: skip
+    return render(request, "supervision/_org_choices.html", context)
 
 
 def _finding(request, pk):
@@ -160,42 +195,61 @@ def _finding(request, pk):
     return get_in_scope(request, visible, pk=pk)
 
 
-@login_required
-def finding_detail(request, pk: int):
-    _reader(request)
-    finding = _finding(request, pk)
-    events = list(finding.events.select_related("actor").prefetch_related("evidence"))
-    context = {
+def _detail_context(request, finding, **extra) -> dict:
+    return {
         "finding": finding,
-        "events": events,
+        "events": list(finding.events.select_related("actor").prefetch_related("evidence")),
         "actions": services.allowed_actions(request.user, finding),
+        "extensions": list(
+            finding.extensions.select_related("requested_by__member", "decided_by__member")
+        ),
         "exemptions": finding.exemptions.all(),
         "cases": finding.accountability_cases.all(),
         "today": timezone.localdate(),
         "can_decide": services.is_city_admin_over(request.user, finding.organization),
         "can_case": services.can_supervise(request.user, finding.organization),
+        **extra,
     }
-    return render(request, "supervision/finding_detail.html", context)
+
+
+@login_required
+def finding_detail(request, pk: int):
+    _reader(request)
+    finding = _finding(request, pk)
+    return render_partial_or_page(
+        request,
+        "supervision/finding_detail.html",
+        "supervision/_finding_panel.html",
+        _detail_context(request, finding),
+    )
+
+
+def after_action(request, pk: int, level: str, text: str, retry=None):
+    """An HTMX action gets the refreshed panel with its message; a plain POST is redirected (PRG)."""
+    if wants_partial(request):
+        finding = _finding(request, pk)
+        context = _detail_context(request, finding, flash=(level, text), retry=retry or {})
+        response = render(request, "supervision/_finding_panel.html", context)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    messages.add_message(request, messages.ERROR if level == "danger" else messages.SUCCESS, text)
+    return redirect("supervision:finding_detail", pk=pk)
 
 
 def _act(request, pk, form_class, call, done: str):
-    """Run one transition from a POSTed form; refusals and errors come back as messages."""
+    """Run one transition from a POSTed form; refusals raise, errors come back as messages."""
     _reader(request)
     finding = _finding(request, pk)
     form = form_class(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[k].label}：{v[0]}" if k in form.fields else v[0]
-                                         for k, v in form.errors.items()))  # fmt: skip
-        return redirect("supervision:finding_detail", pk=pk)
+        text = "；".join(f"{form.fields[k].label}：{v[0]}" if k in form.fields else v[0]
+                        for k, v in form.errors.items())  # fmt: skip
+        return after_action(request, pk, "danger", text, retry=request.POST)
     try:
         call(finding, form.cleaned_data)
-    except PermissionDenied:
-        raise
     except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, done)
-    return redirect("supervision:finding_detail", pk=pk)
+        return after_action(request, pk, "danger", "；".join(exc.messages), retry=request.POST)
+    return after_action(request, pk, "success", done)
 
 
 def _step(service, done):
@@ -256,6 +310,37 @@ def finding_close(request, pk: int):
         services.finding_close(finding=finding, actor=request.user, reason=data["reason"])
 
     return _act(request, pk, forms.ReasonForm, call, "问题已关闭（记录留存）。")
+
+
+@login_required
+@require_POST
+def finding_extension(request, pk: int):
+    def call(finding, data):
+        services.extension_request(
+            finding=finding, actor=request.user, deadline=data["deadline"], reason=data["reason"]
+        )
+
+    return _act(request, pk, forms.ExtensionForm, call, "已提交延期申请，等待审批。")
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk: int):
+    _reader(request)
+    visible = DeadlineExtension.objects.visible_to(request.user).select_related("finding")
+    extension = get_in_scope(request, visible, pk=pk)
+
+    def call(finding, data):
+        services.extension_decide(
+            extension=extension,
+            actor=request.user,
+            approve=data["approve"],
+            note=data["note"],
+        )
+
+    approved = request.POST.get("approve") == "1"
+    done = "已批准延期，整改期限已调整。" if approved else "已不予延期。"
+    return _act(request, extension.finding_id, forms.DecideExtensionForm, call, done)
 
 
 @login_required
@@ -374,7 +459,15 @@ def overview(request):
     chart = {
         "category": [[r["name"], r["total"], r["finished"]] for r in ov.by_category],
         "area": [[r["name"], r["total"], r["finished"]] for r in ov.by_area],
-        "month": [[r["month"], r["total"], r["finished"]] for r in ov.by_month],
+        "month": [
+            [
+                r["month"],
+                r["total"],
+                r["finished"],
+                None if r["rate"] is None else round(r["rate"] * 100, 1),
+            ]
+            for r in ov.by_month
+        ],
         "repeat": [[r["organization"].name, r["repeats"]] for r in ov.repeat_offenders[:10]],
     }
     context = {
@@ -404,9 +497,11 @@ def overview_export(request):
            ov.escalated_count]]),
         ("按类别", ["问题类别", "问题数", "已完成", "完成率"],
          [[r["name"], r["total"], r["finished"], pct(r["finished"], r["total"])] for r in ov.by_category]),
-        ("按单位", ["单位", "问题数", "已完成", "完成率"],
-         [[r["name"], r["total"], r["finished"], pct(r["finished"], r["total"])] for r in ov.by_area]),
-        ("按月份", ["月份", "问题数", "已完成"], [[r["month"], r["total"], r["finished"]] for r in ov.by_month]),
+        ("按单位", ["单位", "问题数", "已完成", "完成率", "逾期"],
+         [[r["name"], r["total"], r["finished"], pct(r["finished"], r["total"]), r["overdue"]]
+          for r in ov.by_area]),
+        ("按月份", ["月份", "问题数", "已完成", "完成率"],
+         [[r["month"], r["total"], r["finished"], pct(r["finished"], r["total"])] for r in ov.by_month]),
         ("逾期问题", FINDING_HEADERS, _finding_rows(ov.overdue, today)),
         ("屡查屡犯", ["党组织", "重复问题数", "重复类别"],
          [[r["organization"].name, r["repeats"], r["categories"]] for r in ov.repeat_offenders]),
@@ -479,6 +574,11 @@ def category_retire(request, pk: int):
     services.category_retire(
         actor=request.user, category=category, active=request.POST.get("active") == "1"
     )
+    if wants_partial(request):
+        context = {"c": category, "can_manage": True}
+        response = render(request, "supervision/_category_row.html", context)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
     messages.success(
         request, "已启用。" if category.is_active else "已停用：已登记的问题保留该类别。"
     )

@@ -46,6 +46,10 @@ def docx_response(filename: str, content: bytes) -> HttpResponse:
     return response
 
 
+def _rate(row) -> str:
+    return f"，完成率{row['rate']:.1%}" if row.get("rate") is not None else ""
+
+
 def overview_draft(ov, *, scope_name: str, period: str, cases=()) -> bytes:
     """A 通报 draft: totals, categories, areas, overdue findings, repeat offenders, typical cases."""
     document = Document()
@@ -60,10 +64,14 @@ def overview_draft(ov, *, scope_name: str, period: str, cases=()) -> bytes:
     )
     _para(document, "一、问题类别分布", bold=True)
     for row in ov.by_category[:10]:
-        _para(document, f"{row['name']}：{row['total']}个，已完成{row['finished']}个。")
+        _para(document, f"{row['name']}：{row['total']}个，已完成{row['finished']}个{_rate(row)}。")
     _para(document, "二、各单位问题情况", bold=True)
     for row in ov.by_area[:20]:
-        _para(document, f"{row['name']}：{row['total']}个，已完成{row['finished']}个。")
+        late = f"，逾期{row['overdue']}个" if row.get("overdue") else ""
+        _para(
+            document,
+            f"{row['name']}：{row['total']}个，已完成{row['finished']}个{_rate(row)}{late}。",
+        )
     _para(document, "三、逾期未整改问题", bold=True)
     if not ov.overdue:
         _para(document, "无。")

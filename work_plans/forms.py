@@ -1,40 +1,13 @@
 """Forms of the work-plan pages: they parse input; work_plans.services decides."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from core.uploads import ACCEPT, check_upload
+from core.uploads import MultipleFileField
 from orgs.models import Organization, OrgKind
 from work_plans.models import PlanTask, WorkPlan
 from work_plans.services import OWNER_KINDS
 
 OWNER_LIST_DEPTH = 2  # named owners offered down to two levels below; deeper ones go by kind
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Optional photos or documents, each checked by core.uploads."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, (list, tuple)) else [data] if data else []
-        for upload in files:
-            try:
-                check_upload(upload, field="files")
-            except ValidationError as error:
-                raise ValidationError(error.message_dict["files"]) from error
-        return list(files)
-
-
-class YearForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
 
 
 class PlanForm(forms.ModelForm):
@@ -128,7 +101,7 @@ class ReportForm(forms.Form):
     evidence_text = forms.CharField(
         label="佐证材料说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    files = MultipleFileField(label="佐证材料（照片、PDF、Word）")
+    files = MultipleFileField(label="佐证材料（照片、PDF、Word）", required=False)
 
 
 class ReturnForm(forms.Form):

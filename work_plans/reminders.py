@@ -16,9 +16,9 @@ from django.db.models import Count, Min
 from django.urls import reverse
 
 from notifications.models import Notification
+from notifications.recipients import Holders, to_each
 from orgs.models import Organization
 from work_plans.models import TaskAssignment, WorkPlan, overdue_q
-from work_plans.selectors import writers_of
 
 DUE_SOON_DAYS = 7
 NAMES_SHOWN = 5
@@ -62,57 +62,51 @@ def collect(today: date) -> list[Notification]:
     )
     if not org_ids:
         return []
-    writers = writers_of(org_ids, today)
+    holders = Holders(today, org_ids)
     week = f"{today.isocalendar().year}W{today.isocalendar().week:02d}"
     return (
-        _due_soon(due, writers, today)
-        + _overdue_to_owners(overdue, writers, today, week)
-        + _digest_to_publishers(by_publisher, writers, week)
+        _due_soon(due, holders, today)
+        + _overdue_to_owners(overdue, holders, today, week)
+        + _digest_to_publishers(by_publisher, holders, week)
     )
 
 
-def _due_soon(rows, writers, today) -> list[Notification]:
+def _due_soon(rows, holders: Holders, today) -> list[Notification]:
     out = []
     for row in rows:
         days = (row["task__deadline"] - today).days
         when = "今天" if days == 0 else f"{days}天后"
         url = reverse("work_plans:task_detail", args=[row["task_id"]]) + f"#assignment-{row['pk']}"
-        for user_id in writers.get(row["owner_id"], ()):
-            out.append(
-                Notification(
-                    recipient_id=user_id,
-                    title=f"{row['owner__name']}：任务“{row['task__title']}”{when}到期",
-                    body=f"完成时限 {row['task__deadline']:%Y-%m-%d}，请及时推进并报告进展。",
-                    url=url,
-                    level=Level.INFO,
-                    category="work_plans.due",
-                    dedupe_key=f"work_plans:due:{row['pk']}:{user_id}",
-                )
-            )
+        out += to_each(
+            holders.writers(row["owner_id"]),
+            title=f"{row['owner__name']}：任务“{row['task__title']}”{when}到期",
+            body=f"完成时限 {row['task__deadline']:%Y-%m-%d}，请及时推进并报告进展。",
+            url=url,
+            level=Level.INFO,
+            category="work_plans.due",
+            dedupe_key=f"work_plans:due:{row['pk']}",
+        )
     return out
 
 
-def _overdue_to_owners(rows, writers, today, week) -> list[Notification]:
+def _overdue_to_owners(rows, holders: Holders, today, week) -> list[Notification]:
     out = []
     url = reverse("work_plans:index")
     for row in rows:
         late = (today - row["oldest"]).days
-        for user_id in writers.get(row["owner_id"], ()):
-            out.append(
-                Notification(
-                    recipient_id=user_id,
-                    title=f"{row['owner__name']}：{row['n']}项计划任务已逾期",
-                    body=f"最早的已逾期{late}天。请尽快完成并报告进展，或向计划制定组织说明情况。",
-                    url=url,
-                    level=Level.WARNING,
-                    category="work_plans.overdue",
-                    dedupe_key=f"work_plans:overdue:{row['owner_id']}:{week}:{user_id}",
-                )
-            )
+        out += to_each(
+            holders.writers(row["owner_id"]),
+            title=f"{row['owner__name']}：{row['n']}项计划任务已逾期",
+            body=f"最早的已逾期{late}天。请尽快完成并报告进展，或向计划制定组织说明情况。",
+            url=url,
+            level=Level.WARNING,
+            category="work_plans.overdue",
+            dedupe_key=f"work_plans:overdue:{row['owner_id']}:{week}",
+        )
     return out
 
 
-def _digest_to_publishers(rows, writers, week) -> list[Notification]:
+def _digest_to_publishers(rows, holders: Holders, week) -> list[Notification]:
     names = dict(
         Organization.objects.filter(
             pk__in=[r["task__plan__organization_id"] for r in rows]
@@ -122,16 +116,13 @@ def _digest_to_publishers(rows, writers, week) -> list[Notification]:
     for row in rows:
         publisher = row["task__plan__organization_id"]
         url = f"{reverse('work_plans:index')}?org={publisher}"
-        for user_id in writers.get(publisher, ()):
-            out.append(
-                Notification(
-                    recipient_id=user_id,
-                    title=f"{names[publisher]}下达的计划任务有{row['n']}项逾期",
-                    body=f"涉及{row['owners']}个责任组织，请督促落实。",
-                    url=url,
-                    level=Level.INFO,
-                    category="work_plans.overdue_digest",
-                    dedupe_key=f"work_plans:digest:{publisher}:{week}:{user_id}",
-                )
-            )
+        out += to_each(
+            holders.writers(publisher),
+            title=f"{names[publisher]}下达的计划任务有{row['n']}项逾期",
+            body=f"涉及{row['owners']}个责任组织，请督促落实。",
+            url=url,
+            level=Level.INFO,
+            category="work_plans.overdue_digest",
+            dedupe_key=f"work_plans:digest:{publisher}:{week}",
+        )
     return out

@@ -4,34 +4,25 @@ Completion = assignments the publisher confirmed ÷ all assignments. Overdue = p
 and still with the owner (open or returned), as of the day asked about; never stored.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
-from accounts.models import RoleAssignment
 from core import roles
-from core.roles import CAPABILITIES, WRITE
 from core.scoping import scope_for
+from notifications.recipients import Holders
 from orgs.models import PATH_SEGMENT_WIDTH, Organization
 from work_plans.models import State, TaskAssignment, WorkPlan, overdue_q
 
 Review = TaskAssignment.Review
-WRITE_ROLES = [role for role, caps in CAPABILITIES.items() if WRITE in caps]
 
 
 def writers_of(org_ids, on: date) -> dict[int, list[int]]:
-    """organization id -> active users holding a write role bound exactly there."""
-    out: dict[int, list[int]] = defaultdict(list)
-    rows = RoleAssignment.objects.active(on).filter(
-        role__in=WRITE_ROLES, user__is_active=True, organization_id__in=list(org_ids)
-    )
-    for org_id, user_id in rows.order_by("user_id").values_list("organization_id", "user_id"):
-        if user_id not in out[org_id]:
-            out[org_id].append(user_id)
-    return out
+    """organization id -> active users holding a write role bound exactly there, in id order."""
+    holders = Holders(on, org_ids)
+    return {org_id: sorted(holders.writers(org_id)) for org_id in holders.by_org}
 
 
 def counts_of(queryset, today: date, prefix: str = "") -> dict:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core import audit
 from core.uploads import check_upload
-from notifications.models import Notification
+from notifications.recipients import Holders, to_each
 from notifications.services import notify_many
 from orgs.models import Organization, OrgKind
 from work_plans.models import (
@@ -23,7 +23,6 @@ from work_plans.models import (
     TaskAssignment,
     WorkPlan,
 )
-from work_plans.selectors import writers_of
 
 BATCH = 1000
 PLAN_FIELDS = ("title", "description")
@@ -114,19 +113,19 @@ def _notify_owners(plan: WorkPlan) -> None:
         "owner_id", flat=True
     ):
         counts[owner_id] = counts.get(owner_id, 0) + 1
-    writers = writers_of(counts, timezone.localdate())
+    holders = Holders(timezone.localdate(), counts)
     url = reverse("work_plans:index")
     notify_many(
-        Notification(
-            recipient_id=user_id,
+        notification
+        for owner_id, count in counts.items()
+        for notification in to_each(
+            holders.writers(owner_id),
             title=f"{plan.organization.name}发布了{plan.title}",
             body=f"本组织承担其中{count}项任务，请按时限推进并报告进展。",
             url=url,
             category="work_plans.published",
-            dedupe_key=f"work_plans:published:{plan.pk}:{user_id}",
+            dedupe_key=f"work_plans:published:{plan.pk}",
         )
-        for owner_id, count in counts.items()
-        for user_id in writers.get(owner_id, ())
     )
 
 

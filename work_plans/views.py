@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import audit, roles
 from core.access import get_in_scope, require_capability
 from core.excel import xlsx_response
+from core.files import file_response
 from core.htmx import wants_partial
+from core.pages import (
+    YearForm,
+    chosen_in_scope,
+    form_errors,
+    messages_of,
+    percent,
+    visible_ancestors,
+    year_choices,
+    year_param,
+)
 from core.scoping import scope_for
 from core.uploads import ACCEPT
 from orgs.models import Organization, OrgKind
@@ -30,7 +40,6 @@ from work_plans.forms import (
     ReportForm,
     ReturnForm,
     TaskForm,
-    YearForm,
 )
 from work_plans.models import (
     EvidenceFile,
@@ -45,34 +54,13 @@ PAGE_SIZE = 50
 TODO_LIMIT = 100
 
 
-def _year(request) -> int:
-    form = YearForm(request.GET)
-    return form.cleaned_data["year"] if form.is_valid() else timezone.localdate().year
-
-
-def _years(current: int) -> list[int]:
-    this_year = timezone.localdate().year
-    return sorted({*range(this_year - 3, this_year + 2), current}, reverse=True)
-
-
-def _pct(value) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def _errors(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
-
-
 # --- index: my tasks, plans, roll-up ------------------------------------------------------------------
 
 
 def _base(request) -> Organization | None:
     """The organization the roll-up is drilled into (?org=, 404 outside scope), or the default."""
-    value = request.GET.get("org", "")
-    if value:
-        pk = int(value) if value.isdigit() else 0
-        return get_in_scope(request, Organization.objects.visible_to(request.user), pk=pk)
-    return selectors.default_base(request.user)
+    chosen = chosen_in_scope(request, Organization.objects.visible_to(request.user))
+    return chosen if chosen is not None else selectors.default_base(request.user)
 
 
 def _rollup_assignments(request, year: int):
@@ -89,20 +77,10 @@ def _rollup_assignments(request, year: int):
     return assignments, source
 
 
-def _ancestors(request, base) -> list[Organization]:
-    if base is None:
-        return []
-    return list(
-        Organization.objects.visible_to(request.user)
-        .filter(path__in=base.ancestor_paths())
-        .order_by("path")
-    )
-
-
 @login_required
 def index(request):
     require_capability(request, roles.READ)
-    user, today, year = request.user, timezone.localdate(), _year(request)
+    user, today, year = request.user, timezone.localdate(), year_param(request)
     scope = scope_for(user)
     todo = list(selectors.todo_for(user, today)[:TODO_LIMIT])
     plans = selectors.plans_with_counts(
@@ -116,7 +94,7 @@ def index(request):
         plan.tally = selectors.tally_of(plan)
     context = {
         "year": year,
-        "years": _years(year),
+        "years": year_choices(year),
         "today": today,
         "todo": todo,
         "overdue_count": sum(a.state == State.OVERDUE for a in todo),
@@ -132,7 +110,7 @@ def index(request):
             areas=areas,
             total=total,
             source=source,
-            ancestors=_ancestors(request, base),
+            ancestors=visible_ancestors(request.user, base),
         )
     return render(request, "work_plans/index.html", context)
 
@@ -140,7 +118,7 @@ def index(request):
 @login_required
 def export(request):
     require_capability(request, roles.READ)
-    today, year = timezone.localdate(), _year(request)
+    today, year = timezone.localdate(), year_param(request)
     base = _base(request)
     assignments, _source = _rollup_assignments(request, year)
     sheets = []
@@ -156,7 +134,7 @@ def export(request):
                 a.tally.in_progress,
                 a.tally.not_started,
                 a.tally.overdue,
-                _pct(a.tally.completion),
+                percent(a.tally.completion),
             )
             for a in [*areas, selectors.AreaRow(base, total)]
         ]
@@ -238,7 +216,7 @@ def _own_organizations(user):
 def plan_create(request):
     require_capability(request, roles.WRITE)
     organizations = _own_organizations(request.user)
-    initial = {"year": _year(request)}
+    initial = {"year": year_param(request)}
     form = PlanCreateForm(request.POST or None, organizations=organizations, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -251,7 +229,7 @@ def plan_create(request):
                 actor=request.user,
             )
         except ValidationError as exc:
-            form.add_error(None, _errors(exc))
+            form.add_error(None, messages_of(exc))
         else:
             messages.success(request, "计划已创建，请添加任务后发布。")
             return redirect("work_plans:plan_detail", pk=plan.pk)
@@ -299,7 +277,7 @@ def plan_edit(request, pk: int):
         try:
             services.plan_update(plan=plan, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, _errors(exc))
+            form.add_error(None, messages_of(exc))
         else:
             messages.success(request, "已保存。")
             return redirect("work_plans:plan_detail", pk=plan.pk)
@@ -316,7 +294,7 @@ def plan_publish(request, pk: int):
         services.plan_publish(plan=plan, actor=request.user)
         messages.success(request, "计划已发布，责任组织将收到通知。")
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
     return redirect("work_plans:plan_detail", pk=pk)
 
 
@@ -329,7 +307,7 @@ def plan_copy(request, pk: int):
     try:
         copy = services.plan_copy(source=plan, actor=request.user, year=year)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
         return redirect("work_plans:plan_detail", pk=pk)
     messages.success(request, f"已复制为{year}年度计划（草稿），请核对任务和时限后发布。")
     return redirect("work_plans:plan_detail", pk=copy.pk)
@@ -365,7 +343,7 @@ def task_edit(request, pk: int | None = None, plan_pk: int | None = None):
                 owner_kinds=kinds,
             )
         except ValidationError as exc:
-            form.add_error(None, _errors(exc))
+            form.add_error(None, messages_of(exc))
         else:
             messages.success(request, f"已保存任务“{saved.title}”。")
             return redirect("work_plans:plan_detail", pk=plan.pk)
@@ -382,7 +360,7 @@ def task_delete(request, pk: int):
         services.task_delete(task=task, actor=request.user)
         messages.success(request, f"已删除任务“{task.title}”。")
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
         return redirect("work_plans:task_detail", pk=pk)
     return redirect("work_plans:plan_detail", pk=task.plan_id)
 
@@ -481,8 +459,7 @@ def assignment_report(request, pk: int):
     assignment = _assignment_for(request, pk, "report")
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
-        error = "；".join(f"{form.fields[k].label}：{'，'.join(v)}" for k, v in form.errors.items())
-        return _assignment_response(request, assignment, error=error, form=form)
+        return _assignment_response(request, assignment, error=form_errors(form), form=form)
     data = form.cleaned_data
     try:
         services.assignment_report(
@@ -494,7 +471,7 @@ def assignment_report(request, pk: int):
             uploads=data["files"],
         )
     except ValidationError as exc:
-        return _assignment_response(request, assignment, error=_errors(exc), form=form)
+        return _assignment_response(request, assignment, error=messages_of(exc), form=form)
     done = "已报告完成，等待计划制定组织确认。" if data["percent"] == 100 else "进展已报告。"
     return _assignment_response(request, assignment, done=done)
 
@@ -506,7 +483,7 @@ def assignment_confirm(request, pk: int):
     try:
         services.assignment_confirm(assignment=assignment, actor=request.user)
     except ValidationError as exc:
-        return _assignment_response(request, assignment, error=_errors(exc))
+        return _assignment_response(request, assignment, error=messages_of(exc))
     return _assignment_response(request, assignment, done="已确认完成。")
 
 
@@ -522,7 +499,7 @@ def assignment_return(request, pk: int):
             assignment=assignment, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except ValidationError as exc:
-        return _assignment_response(request, assignment, error=_errors(exc))
+        return _assignment_response(request, assignment, error=messages_of(exc))
     return _assignment_response(request, assignment, done="已退回，责任组织将看到退回原因。")
 
 
@@ -534,7 +511,7 @@ def assignment_remove(request, pk: int):
         services.assignment_remove(assignment=assignment, actor=request.user)
         messages.success(request, f"已将“{assignment.owner}”移出该任务。")
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
     return redirect("work_plans:task_detail", pk=assignment.task_id)
 
 
@@ -544,12 +521,4 @@ def evidence_download(request, pk: int):
         report__assignment__in=TaskAssignment.objects.visible_to(request.user)
     )
     evidence = get_in_scope(request, visible, pk=pk)
-    inline = (
-        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
-    )
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=not inline,
-        filename=evidence.name,
-        content_type=evidence.content_type,
-    )
+    return file_response(evidence.file, name=evidence.name, content_type=evidence.content_type)

@@ -1,6 +1,8 @@
-"""Small template helpers for Bootstrap forms."""
+"""Small template helpers: Bootstrap forms, percentages and completion bars, days late."""
 
 from django import forms, template
+
+from core.pages import percent
 
 register = template.Library()
 
@@ -18,3 +20,26 @@ def bs(field):
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
+
+
+register.filter("pct", percent)
+
+
+@register.filter
+def pct_width(value) -> int:
+    """0..1 as a progress-bar width in percent."""
+    return 0 if value is None else round(value * 100)
+
+
+@register.filter
+def bar_css(value) -> str:
+    """Colour of a completion bar: red below 60%, amber below 90%, green above."""
+    if value is None or value < 0.6:
+        return "bg-danger"
+    return "bg-warning" if value < 0.9 else "bg-success"
+
+
+@register.filter
+def days_late(deadline, today) -> int:
+    """Whole days from a deadline to today."""
+    return (today - deadline).days

@@ -82,7 +82,8 @@ def test_photos_pdf_and_word_files_are_accepted_with_the_type_of_their_content(
     [
         ("setup.exe", b"MZ\x90\x00" + b"\x00" * 64, "类型不允许"),
         ("没有扩展名", PDF, "类型不允许"),
-        ("表格.xlsx", XLSX, "类型不允许"),
+        ("压缩包.zip", XLSX, "类型不允许"),
+        ("表格.xlsx", DOCX, "内容与扩展名“.xlsx”不符"),
         ("照片.jpg", b"<?php system($_GET['c']); ?>", "内容与扩展名“.jpg”不符"),
         ("照片.png", JPEG, "内容与扩展名“.png”不符"),
         ("记录.docx", XLSX, "内容与扩展名“.docx”不符"),

@@ -37,7 +37,7 @@ def test_inspector_records_a_finding_with_photos_over_the_api(city, api, categor
     assert response.status_code == 201, response.data
     assert response.data["state"] == "open"
     assert len(response.data["events"][0]["evidence"]) == 3
-    assert response.data["allowed_actions"] == ["exemption", "plan"]  # writes the subtree; not 工委
+    assert response.data["allowed_actions"] == ["exemption", "extension", "plan"]  # not 工委
 
 
 def test_recording_against_another_department_is_refused(city, api, category):

@@ -248,7 +248,11 @@ def test_audit_log_tells_the_whole_story_of_a_finding(city, record):
 
 def test_allowed_actions_follow_role_and_state(city, record):
     finding = record()
-    assert services.allowed_actions(city.users["secretary_a"], finding) == {"plan", "exemption"}
+    assert services.allowed_actions(city.users["secretary_a"], finding) == {
+        "plan",
+        "exemption",
+        "extension",
+    }
     assert services.allowed_actions(city.users["publicity_a"], finding) == set()
     assert services.allowed_actions(city.users["secretary_b"], finding) == set()
     assert "close" in services.allowed_actions(city.users["city_admin"], finding)

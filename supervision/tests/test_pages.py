@@ -21,8 +21,12 @@ def test_inspector_records_a_finding_with_three_photos_and_location_on_the_phone
     client = login("committee_a")
     page = client.get(reverse("supervision:finding_new"))
     assert page.status_code == 200
-    assert city.branch_a.name in page.content.decode()
-    assert city.branch_b.name not in page.content.decode()  # not theirs to inspect
+    assert city.branch_a.name not in page.content.decode()  # picked by search, not listed
+    search = reverse("supervision:org_search")
+    found = client.get(search, {"org_q": city.branch_a.name[:3]}).content.decode()
+    assert f'data-org-pk="{city.branch_a.pk}"' in found
+    other = client.get(search, {"org_q": city.branch_b.name}).content.decode()
+    assert f'data-org-pk="{city.branch_b.pk}"' not in other  # not theirs to inspect
     response = client.post(
         reverse("supervision:finding_new"),
         {
