@@ -6,38 +6,22 @@ three years of organizational life). The computation is the one the daily job an
 database is left as it was.
 """
 
-import time
-import traceback
-from statistics import median
-
-from measure import log, not_measured, time_page
+from measure import failed, log, not_measured, time_call, time_page
 
 
 def time_flags(runs: int, warmups: int) -> dict:
-    from django.db import transaction
     from django.utils import timezone
 
     from weak_orgs.flags import compute_flags
 
-    samples, run = [], None
     try:
-        for attempt in range(warmups + runs):
-            with transaction.atomic():
-                started = time.perf_counter()
-                run = compute_flags(timezone.localdate())
-                if attempt >= warmups:
-                    samples.append(time.perf_counter() - started)
-                checked, flagged = run.organizations_checked, run.flagged
-                transaction.set_rollback(True)
+        timing = time_call(lambda: compute_flags(timezone.localdate()), runs, warmups)
     except Exception as error:
-        log(traceback.format_exc())
-        return not_measured(f"出错 {type(error).__name__}：{error}")
-    return {
-        "seconds": median(samples),
-        "note": f"全市研判 {checked:,} 个党组织（{flagged:,} 个触发条件），含写入结果；"
-        f"{runs} 次中位数（预热 {warmups} 次），每次在事务中执行后回滚",
-        "samples": [round(s, 4) for s in samples],
-    }
+        return failed(error)
+    run = timing.result
+    return timing.figure(
+        f"全市研判 {run.organizations_checked:,} 个党组织（{run.flagged:,} 个触发条件），含写入结果；"
+    )
 
 
 def measure(runs: int, warmups: int) -> dict:

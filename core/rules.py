@@ -117,6 +117,26 @@ RULE_VALUES: tuple[RuleValue, ...] = (
         unverified=True,
     ),
     RuleValue(
+        "R-REC-4.probation_months",
+        12,
+        # In force for as long as any member's joining date reaches back: no start date.
+        "N: 中国共产党章程第七条（预备党员的预备期为一年）",
+    ),
+    RuleValue(
+        "R-REC-4.extension_min_months",
+        6,
+        "N: 中国共产党章程第七条；中国共产党发展党员工作细则 2014（延长时间不能少于半年，最长不超过一年；"
+        "2026年修订，待核对）",
+        date(2014, 6, 10),
+    ),
+    RuleValue(
+        "R-REC-4.extension_max_months",
+        12,
+        "N: 中国共产党章程第七条；中国共产党发展党员工作细则 2014（延长时间不能少于半年，最长不超过一年；"
+        "2026年修订，待核对）",
+        date(2014, 6, 10),
+    ),
+    RuleValue(
         "R-MEM-3.rectification_months",
         12,
         "N: 民主评议党员实践做法、《党的组织工作问答》（评为不合格的正式党员限期改正，期限1年，"

@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 
 from accounts.models import User
@@ -21,6 +22,7 @@ from member_review.models import (
     FollowUpNote,
     Grade,
     MemberReview,
+    RecordChange,
     Rectification,
     ReviewEntry,
 )
@@ -31,6 +33,7 @@ BATCH = 2000
 G = Grade
 S = MemberReview.Status
 OPEN_SHARE = 0.3  # branches with this year's review already under way
+EXTENSION_MONTHS = 6  # probation extended after a 不合格 rating (R-REC-4: 6–12 months)
 # How peers vote for a member of a given final grade: shares of 优秀, 合格, 基本合格, 不合格.
 VOTE_SHARES = {
     G.EXCELLENT: (0.55, 0.42, 0.03, 0.0),
@@ -97,6 +100,7 @@ class Builder:
         self.entries: dict[int, list[ReviewEntry]] = {}  # index of review -> entries
         self.receipts: dict[int, list[int]] = {}  # index of review -> rater member ids
         self.yet_to_vote: set[int] = set()  # the demo member keeps a ballot to cast
+        self.joined: dict[int, date] = {}  # member id -> joined_on, for probation ends
 
     def branches(self):
         branches = list(
@@ -153,7 +157,7 @@ class Builder:
         grades = _grades(rng, members, opened)
         raters = [m[0] for m in members if rng.random() < 0.93]
         entries = []
-        for (pk, _, _, _, confirmed), grade in zip(members, grades, strict=True):
+        for (pk, _, _, joined, confirmed), grade in zip(members, grades, strict=True):
             probationary = confirmed is None or confirmed > meeting
             votes = len(raters) - (pk in raters)
             tally = _tally(rng, grade, votes)
@@ -177,7 +181,11 @@ class Builder:
                     if probationary and grade == G.UNQUALIFIED
                     else ""
                 ),
+                probation_extension_months=(
+                    EXTENSION_MONTHS if probationary and grade == G.UNQUALIFIED else None
+                ),
             )
+            self.joined[pk] = joined
             entries.append(entry)
         self._add(review, entries, raters)
 
@@ -265,6 +273,23 @@ class Builder:
             if e.final_grade == G.UNQUALIFIED and not e.is_probationary
         ]
         Rectification.objects.bulk_create(rectifications, batch_size=BATCH)
+        # The 支部大会 decided to extend these probations; the record shows it as applied.
+        RecordChange.objects.bulk_create(
+            [
+                RecordChange(
+                    entry=e,
+                    member_id=e.member_id,
+                    kind=RecordChange.Kind.PROBATION_EXTENDED,
+                    effective_on=e.review.meeting_on,
+                    probation_ends_on=rules.probation_end(self.joined[e.member_id])
+                    + relativedelta(months=EXTENSION_MONTHS),
+                    reason=f"延长预备期{EXTENSION_MONTHS}个月（{e.review.year}年度民主评议党员评为不合格）",
+                )
+                for e in entries
+                if e.probation_decision == ReviewEntry.ProbationDecision.EXTEND
+            ],
+            batch_size=BATCH,
+        )
         notes = []
         for rectification in rectifications:
             day = rectification.started_on

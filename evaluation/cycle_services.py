@@ -14,9 +14,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import RoleAssignment
 from core import audit
-from core.roles import CAPABILITIES, WRITE, Role
+from core.roles import WRITE, Role
 from core.scoping import scope_for
 from evaluation import evidence, selectors
 from evaluation.metrics import METRICS
@@ -33,11 +32,11 @@ from evaluation.models import (
 )
 from evaluation.scoring import score_organization
 from notifications.models import Notification
+from notifications.recipients import Holders
 from notifications.services import notify_many
 from orgs.models import PATH_SEGMENT_WIDTH, Organization, OrgKind
 
 Status, Action, Method = OrgRating.Status, RatingEvent.Action, Indicator.Method
-WRITE_ROLES = [role for role, capabilities in CAPABILITIES.items() if WRITE in capabilities]
 EDITABLE = (
     Status.PENDING,
     Status.RETURNED,
@@ -76,17 +75,6 @@ def _require_running(cycle: EvaluationCycle) -> None:
 
 
 # --- notifications -----------------------------------------------------------------------------------
-
-
-def writers_of(org_ids, today: date | None = None, roles=None) -> dict[int, set[int]]:
-    """Active users holding a write role at each organization (one query)."""
-    rows = RoleAssignment.objects.active(today).filter(
-        organization_id__in=list(org_ids), role__in=roles or WRITE_ROLES, user__is_active=True
-    )
-    out: dict[int, set[int]] = {}
-    for org_id, user_id in rows.values_list("organization_id", "user_id"):
-        out.setdefault(org_id, set()).add(user_id)
-    return out
 
 
 def _notify(user_ids, *, title: str, body: str, url: str, level=Notification.Level.INFO) -> None:
@@ -226,9 +214,9 @@ def cycle_open(
         ratings = _create_ratings(cycle, actor)
     if not notify:
         return cycle
-    writers = writers_of([r.organization_id for r in ratings])
+    writers = Holders(org_ids=[r.organization_id for r in ratings])
     _notify(
-        {u for users in writers.values() for u in users},
+        {u for r in ratings for u in writers.writers(r.organization_id)},
         title=f"{cycle.year}年度五星示范评星已启动，请于{self_assessment_due:%m月%d日}前完成自评",
         body=f"评星方案：{scheme.name}。请逐项自评打分、上传或关联佐证材料后提交上级党组织审核。",
         url=reverse("evaluation:queue"),
@@ -374,7 +362,7 @@ def rating_submit(*, rating: OrgRating, actor) -> OrgRating:
             actor,
             f"自评{rating.self_stars}星" + ("（逾期提交）" if late else ""),
         )
-    reviewers = writers_of([rating.reviewer_id]).get(rating.reviewer_id, set())
+    reviewers = Holders(org_ids=[rating.reviewer_id]).writers(rating.reviewer_id)
     _notify(
         reviewers,
         title=f"{rating.organization.name}已提交{rating.cycle.year}年度评星自评，请审核",
@@ -495,7 +483,7 @@ def rating_return(*, rating: OrgRating, actor, reason: str) -> OrgRating:
         audit.record_update(rating, before, actor=actor, detail="退回修改")
         _step(rating, Action.RETURNED, actor, reason)
     _notify(
-        writers_of([rating.organization_id]).get(rating.organization_id, set()),
+        Holders(org_ids=[rating.organization_id]).writers(rating.organization_id),
         title=f"{rating.cycle.year}年度评星自评被退回修改",
         body=f"退回原因：{reason}",
         url=_rating_url(rating),
@@ -521,26 +509,35 @@ def rating_approve(*, cycle: EvaluationCycle, actor, ratings=None) -> int:
         raise ValidationError("只有“已审核待审定”的评星可以审定。")
     if not chosen:
         raise ValidationError("没有待审定的评星结果。")
-    now = timezone.now()
     with transaction.atomic():
-        for r in chosen:
-            r.status, r.approved_at = Status.APPROVED, now
-        OrgRating.objects.filter(pk__in=[r.pk for r in chosen]).update(
-            status=Status.APPROVED, approved_at=now
-        )
-        RatingEvent.objects.bulk_create(
-            RatingEvent(
-                rating=r, action=Action.APPROVED, actor=actor, note=f"拟评{r.proposed_stars}星"
-            )
-            for r in chosen
-        )
-        audit.record_many(
-            audit.Action.UPDATE,
-            ((r, {"status": [Status.REVIEWED, Status.APPROVED]}) for r in chosen),
-            actor=actor,
+        _advance(
+            chosen,
+            Action.APPROVED,
+            actor,
+            note=lambda r: f"拟评{r.proposed_stars}星",
             detail="审定评星结果",
+            status=Status.APPROVED,
+            approved_at=timezone.now(),
         )
     return len(chosen)
+
+
+def _advance(ratings, action, actor, *, note, detail: str, **changes) -> None:
+    """Move ratings that share a status on in one UPDATE; each gets its timeline step and audit entry."""
+    was = ratings[0].status
+    for r in ratings:
+        for name, value in changes.items():
+            setattr(r, name, value)
+    OrgRating.objects.filter(pk__in=[r.pk for r in ratings]).update(**changes)
+    RatingEvent.objects.bulk_create(
+        RatingEvent(rating=r, action=action, actor=actor, note=note(r)) for r in ratings
+    )
+    audit.record_many(
+        audit.Action.UPDATE,
+        ((r, {"status": [was, changes["status"]]}) for r in ratings),
+        actor=actor,
+        detail=detail,
+    )
 
 
 def star_label(stars: int) -> str:
@@ -577,22 +574,14 @@ def cycle_notice(*, cycle: EvaluationCycle, actor, starts_on: date | None = None
             actor=actor,
             starts_on=starts_on,
         )
-        for r in approved:
-            r.status, r.notice_ends_on = Status.NOTICED, notice.ends_on
-        OrgRating.objects.filter(pk__in=[r.pk for r in approved]).update(
-            status=Status.NOTICED, notice_ends_on=notice.ends_on
-        )
-        RatingEvent.objects.bulk_create(
-            RatingEvent(
-                rating=r, action=Action.NOTICED, actor=actor, note=f"公示至{notice.ends_on}"
-            )
-            for r in approved
-        )
-        audit.record_many(
-            audit.Action.UPDATE,
-            ((r, {"status": [Status.APPROVED, Status.NOTICED]}) for r in approved),
-            actor=actor,
+        _advance(
+            approved,
+            Action.NOTICED,
+            actor,
+            note=lambda r: f"公示至{notice.ends_on}",
             detail=f"公示评星结果（{notice.starts_on}至{notice.ends_on}）",
+            status=Status.NOTICED,
+            notice_ends_on=notice.ends_on,
         )
         before = audit.snapshot(cycle)
         cycle.status = EvaluationCycle.Status.NOTICE
@@ -678,10 +667,10 @@ def cycle_award(*, cycle: EvaluationCycle, actor, today: date | None = None) -> 
         cycle.status, cycle.closed_at = EvaluationCycle.Status.CLOSED, now
         cycle.save(update_fields=["status", "closed_at"])
         audit.record_update(cycle, before, actor=actor, detail="授星，本年度评星结束")
-    writers = writers_of([r.organization_id for r in awarded])
+    writers = Holders(org_ids=[r.organization_id for r in awarded])
     for r in awarded:
         _notify(
-            writers.get(r.organization_id, set()),
+            writers.writers(r.organization_id),
             title=f"{cycle.year}年度五星示范评星结果：{star_label(r.awarded_stars)}",
             body="评星结果已经公示无异议，正式授予。",
             url=_rating_url(r),

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +19,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from core import roles
 from core.access import get_in_scope, require_capability
 from core.excel import xlsx_response
+from core.files import file_response
 from core.htmx import render_partial_or_page
+from core.pages import messages_of
 from evaluation import cycle_services as cs
 from evaluation import evidence, selectors
 from evaluation.forms import CycleForm, EvidenceForm, ReasonForm, score_form_entries
@@ -28,10 +29,6 @@ from evaluation.models import EvaluationCycle, EvaluationScheme, EvidenceFile, O
 from orgs.models import Organization, OrgKind
 
 STAR_COLORS = ["#adb5bd", "#f4c7a1", "#f0a860", "#e8803a", "#d9472b", "#c8161d"]
-
-
-def _messages(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
 
 
 @login_required
@@ -165,7 +162,7 @@ def _cycle_action(request, pk, action, done):
     try:
         result = action(cycle)
     except ValidationError as exc:
-        messages.error(request, _messages(exc))
+        messages.error(request, messages_of(exc))
     else:
         messages.success(request, done(result))
     return redirect("evaluation:cycle_detail", pk=cycle.pk)
@@ -366,7 +363,7 @@ def rating_self_assess(request, pk):
                     request, f"自评已保存（当前自评{rating.self_stars}星），可继续修改后提交。"
                 )
         except ValidationError as exc:
-            error = _messages(exc)
+            error = messages_of(exc)
         else:
             url = reverse("evaluation:rating_detail", args=[rating.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -419,7 +416,7 @@ def rating_review(request, pk):
                 comment=request.POST.get("comment", ""),
             )
         except ValidationError as exc:
-            error = _messages(exc)
+            error = messages_of(exc)
         else:
             messages.success(request, f"已审核：拟评{rating.proposed_stars}星。")
             return redirect("evaluation:rating_detail", pk=rating.pk)
@@ -440,7 +437,7 @@ def rating_return(request, pk):
         cs.rating_return(rating=rating, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, "已退回修改，并通知该党组织。")
     except ValidationError as exc:
-        messages.error(request, _messages(exc))
+        messages.error(request, messages_of(exc))
     return redirect("evaluation:rating_detail", pk=rating.pk)
 
 
@@ -453,7 +450,7 @@ def rating_approve(request, pk):
         cs.rating_approve(cycle=rating.cycle, actor=request.user, ratings=[rating])
         messages.success(request, "已审定。")
     except ValidationError as exc:
-        messages.error(request, _messages(exc))
+        messages.error(request, messages_of(exc))
     return redirect("evaluation:rating_detail", pk=rating.pk)
 
 
@@ -485,7 +482,7 @@ def evidence_upload(request, pk):
             )
             messages.success(request, f"已上传“{item.name}”。")
         except ValidationError as exc:
-            messages.error(request, _messages(exc))
+            messages.error(request, messages_of(exc))
     return redirect("evaluation:rating_self_assess", pk=rating.pk)
 
 
@@ -494,13 +491,7 @@ def evidence_download(request, pk):
     require_capability(request, roles.READ)
     ratings = OrgRating.objects.visible_to(request.user)
     item = get_in_scope(request, EvidenceFile.objects.filter(rating__in=ratings), pk=pk)
-    inline = item.content_type.startswith("image/") or item.content_type == "application/pdf"
-    return FileResponse(
-        item.file.open("rb"),
-        as_attachment=not inline,
-        filename=item.name,
-        content_type=item.content_type,
-    )
+    return file_response(item.file, name=item.name, content_type=item.content_type)
 
 
 @login_required

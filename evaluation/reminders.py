@@ -16,9 +16,9 @@ from datetime import date
 from django.urls import reverse
 
 from core.roles import Role
-from evaluation.cycle_services import writers_of
 from evaluation.models import EvaluationCycle, OrgRating
 from notifications.models import Notification
+from notifications.recipients import Holders, to_each
 
 REMIND_DAYS = 7
 Status, Level = OrgRating.Status, Notification.Level
@@ -62,8 +62,8 @@ def collect(today: date) -> list[Notification]:
     org_ids = {r.organization_id for r in ratings} | {
         r.reviewer_id for r in ratings if r.reviewer_id
     }
-    writers = writers_of(org_ids, today)
-    admins = writers_of([c.organization_id for c in cycles], today, roles=[Role.CITY_ADMIN])
+    writers = Holders(today, org_ids)
+    admins = Holders(today, [c.organization_id for c in cycles], roles=[Role.CITY_ADMIN])
     out = []
     waiting_review = defaultdict(list)
     reviewed = defaultdict(int)
@@ -83,25 +83,22 @@ def collect(today: date) -> list[Notification]:
         ):
             ended[cycle.pk] += 1
     for (cycle_pk, reviewer_id), waiting in waiting_review.items():
-        out += _review(by_cycle[cycle_pk], waiting, writers.get(reviewer_id, set()), today)
+        out += _review(by_cycle[cycle_pk], waiting, writers.writers(reviewer_id), today)
     for cycle in cycles:
         out += _work_committee(cycle, reviewed[cycle.pk], ended[cycle.pk], admins, today)
     return out
 
 
 def _notes(user_ids, *, title, body, url, level, key) -> list[Notification]:
-    return [
-        Notification(
-            recipient_id=user_id,
-            title=title[:200],
-            body=body,
-            url=url,
-            level=level,
-            category="evaluation.deadline",
-            dedupe_key=f"{key}:{user_id}"[:200],
-        )
-        for user_id in sorted(user_ids)
-    ]
+    return to_each(
+        user_ids,
+        dedupe_key=key,
+        title=title[:200],
+        body=body,
+        url=url,
+        level=level,
+        category="evaluation.deadline",
+    )
 
 
 def _self_assessment(rating, cycle, writers, today) -> list[Notification]:
@@ -111,7 +108,7 @@ def _self_assessment(rating, cycle, writers, today) -> list[Notification]:
     key, wording, level = due
     what = "修改后重新提交" if rating.status == Status.RETURNED else "完成自评并提交"
     return _notes(
-        writers.get(rating.organization_id, set()),
+        writers.writers(rating.organization_id),
         title=f"{rating.organization.name}：{cycle.year}年度评星自评{wording}",
         body=f"请{what}（自评截止{cycle.self_assessment_due:%Y年%m月%d日}）。",
         url=reverse("evaluation:rating_self_assess", args=[rating.pk]),
@@ -139,7 +136,7 @@ def _review(cycle, waiting, user_ids, today) -> list[Notification]:
 
 def _work_committee(cycle, reviewed: int, ended: int, admins, today) -> list[Notification]:
     out = []
-    user_ids = admins.get(cycle.organization_id, set())
+    user_ids = admins.writers(cycle.organization_id)
     url = reverse("evaluation:cycle_detail", args=[cycle.pk])
     due = _due(today, cycle.approval_due)
     if reviewed and due:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import roles
 from core.access import require_capability
 from core.htmx import wants_partial
+from core.pages import errors_to_form, messages_of
 from evaluation import selectors, services
 from evaluation.forms import CopyForm, IndicatorForm, SchemeForm, StarForm
 from evaluation.metrics import metric_label
@@ -19,14 +20,6 @@ from evaluation.models import EvaluationScheme, Indicator, Star
 def _manager(request):
     require_capability(request, roles.READ)
     services.require_manager(request.user, request)
-
-
-def _errors_to_form(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -93,30 +86,29 @@ def scheme_copy(request, pk):
     return redirect("evaluation:scheme_detail", pk=copy.pk)
 
 
-@login_required
-@require_POST
-def scheme_publish(request, pk):
+def _scheme_step(request, pk, step, done: str):
+    """Publish or archive a scheme; the service's refusal comes back as a message."""
     _manager(request)
     scheme = get_object_or_404(EvaluationScheme, pk=pk)
     try:
-        services.scheme_publish(scheme, request.user)
-        messages.success(request, "方案已发布。")
+        step(scheme, request.user)
+        messages.success(request, done)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     return redirect("evaluation:scheme_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def scheme_publish(request, pk):
+    return _scheme_step(request, pk, services.scheme_publish, "方案已发布。")
 
 
 @login_required
 @require_POST
 def scheme_archive(request, pk):
-    _manager(request)
-    scheme = get_object_or_404(EvaluationScheme, pk=pk)
-    try:
-        services.scheme_archive(scheme, request.user)
-        messages.success(request, "方案已归档：仍可查阅和复制，但不能再用于启动新的评星。")
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return redirect("evaluation:scheme_detail", pk=pk)
+    done = "方案已归档：仍可查阅和复制，但不能再用于启动新的评星。"
+    return _scheme_step(request, pk, services.scheme_archive, done)
 
 
 def _edit(request, form, save, scheme, title):
@@ -124,7 +116,7 @@ def _edit(request, form, save, scheme, title):
         try:
             save(form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect("evaluation:scheme_detail", pk=scheme.pk)
@@ -195,7 +187,7 @@ def _stars_changed(request, scheme_pk, change, done: str):
         change()
         error = ""
     except ValidationError as exc:
-        error = "；".join(exc.messages)
+        error = messages_of(exc)
     if wants_partial(request):
         context = {**_detail_context(request, scheme_pk), "error": error, "done": done}
         return render(request, "evaluation/_scheme_stars.html", context)

@@ -126,15 +126,31 @@ class EntryFilter(ScopedFilterSet):
 class ReviewEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = ReviewEntry
     serializer_class = s.EntrySerializer
+    serializer_classes = {"apply": s.ApplySerializer}
     filterset_class = EntryFilter
 
     def get_queryset(self):
         return (
             super()
             .get_queryset()
-            .select_related("member", "review", "rectification")
+            .select_related("member", "review", "rectification", "record_change")
             .order_by("review_id", "member__name", "pk")
         )
+
+    @extend_schema(
+        summary="评议结果记入党员档案",
+        description="除名、劝其退党（出党）、取消预备党员资格（出党）、延长预备期记入党员档案；"
+        "登记处理结果和支部大会审议时已自动记入，重复调用不再变更。党员已非正常党籍状态的，400。",
+        responses=s.EntrySerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        entry = self.get_object()
+        data = self.parse()
+        services.outcome_apply(
+            entry=entry, extension_months=data.get("extension_months"), actor=request.user
+        )
+        return self.respond(self.get_queryset().get(pk=entry.pk))
 
 
 @extend_schema_view(
@@ -150,7 +166,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         return (
             super()
             .get_queryset()
-            .select_related("entry__member", "entry__review__branch")
+            .select_related("entry__member", "entry__review__branch", "entry__record_change")
             .prefetch_related("notes")
         )
 
@@ -163,7 +179,8 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
 
     @extend_schema(
         summary="登记处理结果",
-        description="已改正可随时登记；劝其退党、除名须在改正期满后（R-MEM-3）。",
+        description="已改正可随时登记；劝其退党、除名须在改正期满后（R-MEM-3），"
+        "并在同一事务中记入党员档案（除名→除名，劝其退党→出党）；党员已非正常党籍状态的，400。",
         responses=s.RectificationSerializer,
     )
     @action(detail=True, methods=["post"])

@@ -134,6 +134,9 @@ class ReviewEntry(models.Model):
     probation_decision = models.CharField(
         "预备党员处置", max_length=24, choices=ProbationDecision.choices, blank=True
     )
+    probation_extension_months = models.PositiveSmallIntegerField(
+        "延长预备期（月）", null=True, blank=True
+    )
 
     objects = EntryQuerySet.as_manager()
 
@@ -158,6 +161,24 @@ class ReviewEntry(models.Model):
 
     def mutual_counts(self) -> dict[str, int]:
         return {grade: getattr(self, f"mutual_{grade}") for grade in Grade.values}
+
+    def record_change_kind(self) -> str | None:
+        """The change this decision makes to the member's record; None for 已改正 and the rest."""
+        Kind = RecordChange.Kind
+        try:
+            outcome = self.rectification.outcome
+        except Rectification.DoesNotExist:
+            outcome = None
+        if outcome == Rectification.Outcome.REMOVED:
+            return Kind.REMOVED
+        if outcome == Rectification.Outcome.PERSUADED_TO_LEAVE:
+            return Kind.PERSUADED_TO_LEAVE
+        if self.review.is_decided and self.final_grade == Grade.UNQUALIFIED:
+            if self.probation_decision == self.ProbationDecision.CANCEL:
+                return Kind.PROBATION_CANCELLED
+            if self.probation_decision == self.ProbationDecision.EXTEND:
+                return Kind.PROBATION_EXTENDED
+        return None
 
 
 class BallotReceipt(models.Model):
@@ -244,3 +265,52 @@ class FollowUpNote(models.Model):
 
     def __str__(self):
         return f"{self.rectification} · {self.noted_on}"
+
+
+class RecordChange(models.Model):
+    """What a review decision changed in the member's record; one per entry, so applying is once.
+
+    延长预备期 keeps its new end date here: members has no probation-end field, and its pages
+    stay as they are; the member's audit trail carries the extension.
+    """
+
+    class Kind(models.TextChoices):
+        REMOVED = "removed", "除名"
+        PERSUADED_TO_LEAVE = "persuaded_to_leave", "劝其退党（出党）"
+        PROBATION_CANCELLED = "probation_cancelled", "取消预备党员资格"
+        PROBATION_EXTENDED = "probation_extended", "延长预备期"
+
+    entry = models.OneToOneField(
+        ReviewEntry, verbose_name="评议结果", on_delete=models.CASCADE, related_name="record_change"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("档案变更", max_length=24, choices=Kind.choices)
+    effective_on = models.DateField("生效日期")
+    status_after = models.CharField("变更后党籍状态", max_length=24, blank=True)
+    probation_ends_on = models.DateField("预备期延长至", null=True, blank=True)
+    reason = models.CharField("变更原因", max_length=255)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "党员档案更新"
+        ordering = ["effective_on", "pk"]
+
+    def __str__(self):
+        return f"{self.member.name} {self.summary}"
+
+    @property
+    def summary(self) -> str:
+        """As the pages put it: 除名（2027-07-01） / 延长预备期至2028-01-15."""
+        if self.kind == self.Kind.PROBATION_EXTENDED:
+            return f"延长预备期至{self.probation_ends_on:%Y-%m-%d}"
+        return f"{self.get_kind_display()}（{self.effective_on:%Y-%m-%d}）"

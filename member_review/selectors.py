@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -110,7 +111,9 @@ def rollup(user, root: Organization, year: int) -> tuple[list[RollupRow], Rollup
 
 def entries_of(review: MemberReview) -> list[ReviewEntry]:
     return list(
-        review.entries.select_related("member", "rectification").order_by("member__name", "pk")
+        review.entries.select_related("member", "rectification", "record_change").order_by(
+            "member__name", "pk"
+        )
     )
 
 
@@ -121,7 +124,7 @@ def own_entries(user) -> QuerySet:
         return ReviewEntry.objects.none()
     return (
         ReviewEntry.objects.filter(member_id=member_id)
-        .select_related("review__branch", "rectification")
+        .select_related("review__branch", "rectification", "record_change")
         .order_by("-review__year")
     )
 
@@ -169,3 +172,16 @@ def decided_entries(user, root: Organization | None, year: int) -> QuerySet:
         )
         .order_by("review__branch__path", "member__name", "pk")
     )
+
+
+def record_change_of(entry: ReviewEntry):
+    """The change the entry's decision made to the member's record, or None."""
+    try:
+        return entry.record_change
+    except ObjectDoesNotExist:
+        return None
+
+
+def awaits_record_change(entry: ReviewEntry) -> bool:
+    """A decision that changes the record but was not carried over (entries decided earlier)."""
+    return record_change_of(entry) is None and entry.record_change_kind() is not None

@@ -8,15 +8,47 @@ from member_review.models import (
     FollowUpNote,
     Grade,
     MemberReview,
+    RecordChange,
     Rectification,
     ReviewEntry,
 )
+from member_review.selectors import record_change_of
 from orgs.models import Organization
 
 GradeField = enum_field(Grade, "MemberReviewGradeEnum")
 ProbationField = enum_field(ReviewEntry.ProbationDecision, "MemberReviewProbationEnum")
 OutcomeField = enum_field(Rectification.Outcome, "MemberReviewOutcomeEnum")
 StatusField = enum_field(MemberReview.Status, "MemberReviewStatusEnum")
+ChangeKindField = enum_field(RecordChange.Kind, "MemberReviewRecordChangeEnum")
+
+
+class RecordChangeSerializer(serializers.ModelSerializer):
+    """What the decision changed in the member's record (党员档案已更新)."""
+
+    kind = ChangeKindField(read_only=True)
+    summary = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = RecordChange
+        fields = [
+            "kind",
+            "summary",
+            "effective_on",
+            "status_after",
+            "probation_ends_on",
+            "reason",
+            "applied_at",
+        ]
+        read_only_fields = fields
+
+
+class RecordChangeMixin(serializers.Serializer):
+    record_change = serializers.SerializerMethodField(help_text="党员档案更新（无则为空）")
+
+    def get_record_change(self, obj) -> dict | None:
+        entry = obj if isinstance(obj, ReviewEntry) else obj.entry
+        change = record_change_of(entry)
+        return RecordChangeSerializer(change).data if change else None
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -71,7 +103,7 @@ class RectificationBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(RecordChangeMixin, serializers.ModelSerializer):
     """An entry as the branch committee sees it: mutual grades only as anonymous counts."""
 
     member_name = serializers.CharField(source="member.name", read_only=True)
@@ -99,7 +131,9 @@ class EntrySerializer(serializers.ModelSerializer):
             "final_grade",
             "decision_note",
             "probation_decision",
+            "probation_extension_months",
             "rectification",
+            "record_change",
         ]
         read_only_fields = fields
 
@@ -118,6 +152,9 @@ class GradeInputSerializer(serializers.Serializer):
     note = serializers.CharField(label="说明", required=False, allow_blank=True, max_length=255)
     probation_decision = ProbationField(
         label="预备党员处置（预备党员评为不合格时必填）", required=False, allow_blank=True
+    )
+    probation_months = serializers.IntegerField(
+        label="延长预备期月数（延长预备期时必填，R-REC-4：6至12个月）", required=False
     )
 
 
@@ -140,7 +177,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class RectificationSerializer(serializers.ModelSerializer):
+class RectificationSerializer(RecordChangeMixin, serializers.ModelSerializer):
     member_name = serializers.CharField(source="entry.member.name", read_only=True)
     branch_name = serializers.CharField(source="entry.review.branch.name", read_only=True)
     year = serializers.IntegerField(source="entry.review.year", read_only=True)
@@ -161,8 +198,15 @@ class RectificationSerializer(serializers.ModelSerializer):
             "outcome_on",
             "outcome_note",
             "notes",
+            "record_change",
         ]
         read_only_fields = fields
+
+
+class ApplySerializer(serializers.Serializer):
+    extension_months = serializers.IntegerField(
+        label="延长预备期月数（仅用于尚未登记期限的延长预备期）", required=False
+    )
 
 
 class ConcludeSerializer(serializers.Serializer):
@@ -174,7 +218,7 @@ class ConcludeSerializer(serializers.Serializer):
 # --- the member's own -------------------------------------------------------------------------
 
 
-class OwnEntrySerializer(serializers.ModelSerializer):
+class OwnEntrySerializer(RecordChangeMixin, serializers.ModelSerializer):
     """The member's own entry: the result only once the 支部大会 has decided; no tallies, no proposal."""
 
     year = serializers.IntegerField(source="review.year", read_only=True)
@@ -202,6 +246,7 @@ class OwnEntrySerializer(serializers.ModelSerializer):
             "final_grade",
             "probation_decision",
             "rectification",
+            "record_change",
         ]
         read_only_fields = fields
 

@@ -6,6 +6,7 @@ logged, so nobody (not even the audit log) can tell who gave which grade.
 
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -18,9 +19,11 @@ from member_review.models import (
     FollowUpNote,
     Grade,
     MemberReview,
+    RecordChange,
     Rectification,
     ReviewEntry,
 )
+from members import services as member_services
 from members.models import Member
 from orgs.models import BRANCH_KINDS
 
@@ -225,6 +228,7 @@ def review_decide(
         entry.final_grade = data.get("grade") or entry.proposed_grade
         entry.decision_note = (data.get("note") or "").strip()[:255]
         probation = data.get("probation_decision") or ""
+        months = None
         if entry.final_grade not in Grade.values:
             problems.append(f"{entry.member.name}：请确定评议等次")
         elif entry.final_grade == Grade.UNQUALIFIED and entry.is_probationary:
@@ -232,16 +236,28 @@ def review_decide(
                 problems.append(
                     f"{entry.member.name}为预备党员，评为不合格的应决定延长预备期或取消预备党员资格"
                 )
+            elif probation == ReviewEntry.ProbationDecision.EXTEND:
+                months, problem = _extension_months(entry, data.get("probation_months"), meeting_on)
+                if problem:
+                    problems.append(problem)
         else:
             probation = ""
         entry.probation_decision = probation
+        entry.probation_extension_months = months
         changed.append((entry, before))
     if problems:
         raise ValidationError(problems)
     excellent = sum(1 for e in entries.values() if e.final_grade == Grade.EXCELLENT)
     check_quota(review, excellent, len(entries))
     for entry, before in changed:
-        entry.save(update_fields=["final_grade", "decision_note", "probation_decision"])
+        entry.save(
+            update_fields=[
+                "final_grade",
+                "decision_note",
+                "probation_decision",
+                "probation_extension_months",
+            ]
+        )
         audit.record_update(entry, before, actor, detail="支部大会审议确定评议等次")
         if entry.final_grade == Grade.UNQUALIFIED and not entry.is_probationary:
             rectification = Rectification.objects.create(
@@ -256,6 +272,9 @@ def review_decide(
     review.meeting_note = (meeting_note or "").strip()
     review.save()
     audit.record_update(review, before, actor, detail="登记支部大会审议结果")
+    for entry, _ in changed:
+        if entry.probation_decision:
+            outcome_apply(entry=entry, actor=actor)
     return review
 
 
@@ -300,4 +319,112 @@ def rectification_conclude(
     rectification.outcome_note = (note or "").strip()[:255]
     rectification.save()
     audit.record_update(rectification, before, actor, detail="登记限期改正处理结果")
+    outcome_apply(entry=rectification.entry, actor=actor)
     return rectification
+
+
+# --- carrying decisions into the member's record (R-MEM-3) ------------------------------------
+
+
+def _extension_months(entry: ReviewEntry, value, on: date) -> tuple[int | None, str]:
+    """The months a 延长预备期 runs (R-REC-4 bounds), or a problem naming the member."""
+    low, high = rules.extension_bounds(on)
+    try:
+        months = int(value)
+    except (TypeError, ValueError):
+        months = None
+    if months is None or not low <= months <= high:
+        return None, f"{entry.member.name}：延长预备期须确定延长期限（{low}至{high}个月）"
+    return months, ""
+
+
+@transaction.atomic
+def outcome_apply(
+    *, entry: ReviewEntry, extension_months: int | None = None, actor=None
+) -> RecordChange | None:
+    """Carry the entry's decision into the member's record, once.
+
+    除名 → 除名; 劝其退党 → 出党; 取消预备党员资格 → 出党; 延长预备期 → the new end date, kept here
+    and written to the member's history; 已改正 changes nothing. Called in the transaction of the
+    decision; a second call returns the first change untouched. `extension_months` fills in a
+    延长预备期 decided without a length (entries recorded before lengths were asked for).
+    """
+    entry = (
+        ReviewEntry.objects.select_for_update()
+        .select_related("review__branch", "member")
+        .get(pk=entry.pk)
+    )
+    existing = RecordChange.objects.filter(entry=entry).first()
+    if existing is not None:
+        return existing
+    kind = entry.record_change_kind()
+    if kind is None:
+        return None
+    Kind, review = RecordChange.Kind, entry.review
+    change = RecordChange(entry=entry, member=entry.member, kind=kind, applied_by=actor)
+    if kind in (Kind.REMOVED, Kind.PERSUADED_TO_LEAVE):
+        rectification = entry.rectification
+        change.effective_on = rectification.outcome_on
+        if kind == Kind.REMOVED:
+            change.status_after = Member.Status.REMOVED
+            change.reason = f"{review}：评为不合格，限期改正期满仍无转变，予以除名（R-MEM-3）"
+        else:
+            # 劝其退党 ends the membership once the member withdraws as advised (a member who
+            # refuses is removed by the 支部大会, recorded as 除名 instead). The date kept is
+            # the decision's: the record cannot wait for a withdrawal the platform never sees.
+            change.status_after = Member.Status.LEFT
+            change.reason = f"{review}：评为不合格，限期改正期满仍无转变，劝其退党（R-MEM-3）"
+    else:
+        change.effective_on = review.meeting_on
+        if kind == Kind.PROBATION_CANCELLED:
+            # No status names a probation that ended without confirmation; 出党 (membership ended)
+            # fits, the reason says why, and membership_kind stays 预备党员 as it was.
+            change.status_after = Member.Status.LEFT
+            change.reason = f"取消预备党员资格（{review}评为不合格）"
+        else:
+            _fill_extension(change, entry, extension_months)
+    if change.status_after:
+        member_services.member_end_by_decision(
+            member=entry.member,
+            status=change.status_after,
+            on=change.effective_on,
+            reason=change.reason,
+            actor=actor,
+        )
+    change.full_clean()
+    change.save()
+    audit.record_create(change, actor)
+    return change
+
+
+def _fill_extension(change: RecordChange, entry: ReviewEntry, extension_months) -> None:
+    """New probation end: one year from joining (R-REC-4) plus the months decided, once only."""
+    earlier = RecordChange.objects.filter(
+        member=entry.member, kind=RecordChange.Kind.PROBATION_EXTENDED
+    ).first()
+    if earlier is not None:
+        raise ValidationError(
+            f"{entry.member.name}的预备期已延长至{earlier.probation_ends_on:%Y年%m月%d日}，"
+            "不能再次延长（延长预备期最长不超过一年）。"
+        )
+    months = entry.probation_extension_months
+    if months is None:
+        months, problem = _extension_months(entry, extension_months, change.effective_on)
+        if problem:
+            raise ValidationError({"extension_months": problem})
+        before = audit.snapshot(entry)
+        entry.probation_extension_months = months
+        entry.save(update_fields=["probation_extension_months"])
+        audit.record_update(entry, before, change.applied_by, detail="登记延长预备期期限")
+    previous_end = rules.probation_end(entry.member.joined_on)
+    change.probation_ends_on = previous_end + relativedelta(months=months)
+    change.reason = (
+        f"延长预备期{months}个月，至{change.probation_ends_on:%Y-%m-%d}（{entry.review}评为不合格）"
+    )
+    member_services.member_record_probation_extension(
+        member=entry.member,
+        previous_end=previous_end,
+        new_end=change.probation_ends_on,
+        reason=change.reason,
+        actor=change.applied_by,
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reviews/<int:pk>/propose/", views.review_propose, name="review_propose"),
     path("reviews/<int:pk>/decide/", views.review_decide, name="review_decide"),
     path("entries/<int:pk>/", views.entry_detail, name="entry_detail"),
+    path("entries/<int:pk>/apply/", views.entry_apply, name="entry_apply"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification_detail"),
     path("mine/", views.mine, name="mine"),
     path("mine/<int:pk>/self-assessment/", views.mine_self_assessment, name="mine_self_assessment"),

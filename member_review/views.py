@@ -332,6 +332,7 @@ def review_decide(request, pk):
                 "grade": request.POST.get(f"grade_{e.pk}", ""),
                 "note": request.POST.get(f"note_{e.pk}", ""),
                 "probation_decision": request.POST.get(f"probation_{e.pk}", ""),
+                "probation_months": request.POST.get(f"months_{e.pk}", ""),
             }
             for e in entries
         }
@@ -350,12 +351,15 @@ def review_decide(request, pk):
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, "已登记支部大会审议结果。")
+            changed = review.entries.filter(record_change__isnull=False).count()
+            note = f"，{changed}名预备党员的党员档案已相应更新" if changed else ""
+            messages.success(request, f"已登记支部大会审议结果{note}。")
             return redirect("member_review:review_detail", pk=pk)
         for e in entries:
             e.final_grade = decisions[e.pk]["grade"]
             e.decision_note = decisions[e.pk]["note"]
             e.probation_decision = decisions[e.pk]["probation_decision"]
+            e.probation_extension_months = decisions[e.pk]["probation_months"]
     else:
         for e in entries:
             e.final_grade = e.final_grade or e.proposed_grade
@@ -369,6 +373,7 @@ def review_decide(request, pk):
         "limit": rules.excellent_limit(len(entries), review.opened_on),
         "share": rules.share_text(review.opened_on),
         "months": rules.rectification_months(review.opened_on),
+        "extension_months": _extension_choices(meeting_on),
     }
     return render(request, "member_review/decide.html", context)
 
@@ -380,7 +385,9 @@ def entry_detail(request, pk):
     user = request.user
     entry = get_in_scope(
         request,
-        ReviewEntry.objects.visible_to(user).select_related("review__branch", "member"),
+        ReviewEntry.objects.visible_to(user).select_related(
+            "review__branch", "member", "rectification", "record_change"
+        ),
         writable=ReviewEntry.objects.writable_by(user) if request.method == "POST" else None,
         pk=pk,
     )
@@ -406,8 +413,16 @@ def entry_detail(request, pk):
         "form": form,
         "can_write": ReviewEntry.objects.writable_by(user).filter(pk=entry.pk).exists(),
         "show_mutual": STAGES.index(entry.review.status) >= STAGES.index(Status.COMMITTEE_PROPOSAL),
+        "change": selectors.record_change_of(entry),
+        "awaits_change": selectors.awaits_record_change(entry),
+        "extension_months": _extension_choices(entry.review.meeting_on or timezone.localdate()),
     }
     return render(request, "member_review/entry.html", context)
+
+
+def _extension_choices(on: date) -> range:
+    low, high = rules.extension_bounds(on)
+    return range(low, high + 1)
 
 
 @login_required
@@ -418,7 +433,7 @@ def rectification_detail(request, pk):
     rectification = get_in_scope(
         request,
         Rectification.objects.visible_to(user).select_related(
-            "entry__member", "entry__review__branch"
+            "entry__member", "entry__review__branch", "entry__record_change"
         ),
         writable=Rectification.objects.writable_by(user) if writing else None,
         pk=pk,
@@ -442,7 +457,7 @@ def rectification_detail(request, pk):
             services.rectification_conclude(
                 rectification=rectification, **conclude_form.cleaned_data, actor=user
             )
-            messages.success(request, "已登记处理结果。")
+            _record_message(request, "已登记处理结果", rectification.entry)
             return redirect("member_review:rectification_detail", pk=pk)
     except ValidationError as exc:
         _errors(request, exc)
@@ -453,8 +468,43 @@ def rectification_detail(request, pk):
         "conclude_form": conclude_form,
         "can_write": Rectification.objects.writable_by(user).filter(pk=pk).exists(),
         "today": timezone.localdate(),
+        "change": selectors.record_change_of(rectification.entry),
     }
     return render(request, "member_review/rectification.html", context)
+
+
+def _record_message(request, done: str, entry: ReviewEntry) -> None:
+    change = selectors.record_change_of(ReviewEntry.objects.get(pk=entry.pk))
+    if change is None:
+        messages.success(request, f"{done}。")
+    else:
+        messages.success(request, f"{done}，党员档案已更新：{change.summary}。")
+
+
+@login_required
+@require_POST
+def entry_apply(request, pk):
+    """Carry a decision made before outcomes were applied automatically; repeating does nothing."""
+    entry = get_in_scope(
+        request,
+        ReviewEntry.objects.visible_to(request.user),
+        writable=ReviewEntry.objects.writable_by(request.user),
+        pk=pk,
+    )
+    try:
+        change = services.outcome_apply(
+            entry=entry,
+            extension_months=request.POST.get("extension_months") or None,
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if change is None:
+            messages.info(request, "该评议结果无需变更党员档案。")
+        else:
+            messages.success(request, f"党员档案已更新：{change.summary}。")
+    return redirect("member_review:entry_detail", pk=pk)
 
 
 # --- a member's own page -------------------------------------------------------------------

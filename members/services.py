@@ -142,3 +142,65 @@ def member_set_status(*, member: Member, status: str, on: date, reason: str, act
         )
     audit.record_update(member, before, actor=actor, detail=reason)
     return member
+
+
+# Decisions of a party organization that end a membership (R-MEM-3); transfers, deaths and
+# suspensions go through member_set_status from the member's own page.
+DECISION_ENDINGS = (Member.Status.REMOVED, Member.Status.LEFT)
+
+
+def _lock_active(member: Member, action: str) -> Member:
+    """The member row, locked; refused when the record no longer stands in good standing."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status != Member.Status.ACTIVE:
+        raise ValidationError(
+            {
+                "status": f"{member.name}的党籍状态已为“{member.get_status_display()}”，"
+                f"不能再{action}；请核实其当前党籍状态。"
+            }
+        )
+    return member
+
+
+@transaction.atomic
+def member_end_by_decision(
+    *, member: Member, status: str, on: date, reason: str, actor=None
+) -> Member:
+    """End an active membership by a decision (除名, 劝其退党, 取消预备党员资格).
+
+    Unlike member_set_status, which records what happened, a decision may only act on a member in
+    good standing: whoever was transferred out or already removed is decided on elsewhere.
+    """
+    if status not in DECISION_ENDINGS:
+        raise ValidationError({"status": "此处只能变更为“除名”或“出党”。"})
+    label = Member.Status(status).label
+    member = _lock_active(member, f"变更为“{label}”")
+    current = MembershipPeriod.objects.filter(member=member, ended_on__isnull=True).first()
+    if current is not None and on < current.started_on:
+        started = f"{current.started_on:%Y-%m-%d}"
+        raise ValidationError({"on": f"变更日期不能早于在当前组织的开始日期（{started}）"})
+    return member_set_status(member=member, status=status, on=on, reason=reason, actor=actor)
+
+
+@transaction.atomic
+def member_record_probation_extension(
+    *, member: Member, previous_end: date, new_end: date, reason: str, actor=None
+) -> Member:
+    """延长预备期 in the member's history.
+
+    Member has no probation-end field (the deciding app keeps the date), so nothing on the record
+    changes; the member's audit trail carries the extension with its reason.
+    """
+    member = _lock_active(member, "延长预备期")
+    if not member.is_probationary:
+        raise ValidationError({"membership_kind": f"{member.name}不是预备党员，不能延长预备期。"})
+    if new_end <= previous_end:
+        raise ValidationError({"new_end": "延长后的预备期须晚于原预备期满之日。"})
+    audit.record(
+        audit.Action.UPDATE,
+        actor=actor,
+        instance=member,
+        changes={"probation_ends_on": [previous_end.isoformat(), new_end.isoformat()]},
+        detail=reason,
+    )
+    return member

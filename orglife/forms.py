@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils import timezone
 
+from core.uploads import MultipleFileField
 from orglife import attachments
 from orglife.models import Activity, ActivityKind, Attendance, HearingBody
 
@@ -28,29 +29,6 @@ TEXT_FIELDS = (
     "resolutions",
 )
 FIELD_FOR_ERROR = {"starts_at": "held_on", "ends_at": "end_time", "signin_closes_at": "end_time"}
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several photos or documents at once; each is checked by orglife.attachments."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": attachments.ACCEPT}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, (list, tuple)) else [data] if data else []
-        if self.required and not files:
-            raise ValidationError("请选择要上传的文件")
-        for upload in files:
-            try:
-                attachments.check_upload(upload)
-            except ValidationError as error:
-                raise ValidationError(error.message_dict["attachments"]) from error
-        return list(files)
 
 
 def member_label(member) -> str:

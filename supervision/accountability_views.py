@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import roles
 from core.access import get_in_scope, require_capability
+from core.pages import errors_to_form, messages_of
 from core.scoping import scope_for
 from supervision import forms, selectors, services, word
 from supervision.models import (
@@ -17,7 +18,7 @@ from supervision.models import (
     FaultToleranceExemption,
     Finding,
 )
-from supervision.views import _form_errors, after_action
+from supervision.views import after_action
 
 
 @login_required
@@ -60,7 +61,7 @@ def case_new(request):
                 },
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "问责案例已登记。")
             return redirect("supervision:case_list")
@@ -91,7 +92,7 @@ def exemption_decide(request, pk: int):
             note=form.cleaned_data["note"],
         )
     except ValidationError as exc:
-        return after_action(request, exemption.finding_id, "danger", "；".join(exc.messages))
+        return after_action(request, exemption.finding_id, "danger", messages_of(exc))
     return after_action(request, exemption.finding_id, "success", "已审批容错免责申请。")
 
 
@@ -120,7 +121,7 @@ def notice_new(request):
                 cases=data["cases"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "通报已起草，确认无误后发布。")
             return redirect("supervision:notice_detail", pk=notice.pk)
@@ -166,7 +167,7 @@ def notice_publish(request, pk: int):
         services.notice_publish(notice=notice, actor=request.user)
         messages.success(request, "通报已发布到所选范围。")
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, messages_of(exc))
     return redirect("supervision:notice_detail", pk=pk)
 
 

@@ -422,7 +422,9 @@ class ExemptionSerializer(serializers.ModelSerializer):
                   "decision_note"]  # fmt: skip
 
 
-class ExemptionDecideSerializer(serializers.Serializer):
+class DecisionSerializer(serializers.Serializer):
+    """工委's answer to an exemption or an extension request."""
+
     approve = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -433,7 +435,7 @@ class ExemptionDecideSerializer(serializers.Serializer):
 class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = FaultToleranceExemption
     serializer_class = ExemptionSerializer
-    serializer_classes = {"decide": ExemptionDecideSerializer}
+    serializer_classes = {"decide": DecisionSerializer}
 
     def writable_queryset(self):
         return None  # the decision is 工委's, checked by the service
@@ -447,18 +449,13 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         return self.respond(exemption)
 
 
-class ExtensionDecideSerializer(serializers.Serializer):
-    approve = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
 @extend_schema_view(
     list=extend_schema(summary="延期申请列表"), retrieve=extend_schema(summary="延期申请")
 )
 class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = DeadlineExtension
     serializer_class = ExtensionSerializer
-    serializer_classes = {"decide": ExtensionDecideSerializer}
+    serializer_classes = {"decide": DecisionSerializer}
 
     def writable_queryset(self):
         return None  # deciding is for whoever may sign off, checked by the service

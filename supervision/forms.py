@@ -23,15 +23,13 @@ from supervision.selectors import inspector_choices, strictly_below, supervised_
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 class MultipleFileField(forms.FileField):
     """Several files in one input; each is checked by the service (type sniffing, size)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": evidence_files.ACCEPT}))
+        kwargs.setdefault(
+            "widget", evidence_files.MultipleFileInput(attrs={"accept": evidence_files.ACCEPT})
+        )
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
@@ -77,7 +75,9 @@ class FindingForm(forms.Form):
     deadline = forms.DateField(label="整改期限", widget=DATE)
     photos = MultipleFileField(
         label="现场照片",
-        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        widget=evidence_files.MultipleFileInput(
+            attrs={"accept": "image/*", "capture": "environment"}
+        ),
     )
     latitude = forms.DecimalField(
         required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6

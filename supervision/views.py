@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -18,7 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import roles
 from core.access import get_in_scope, require_capability
 from core.excel import xlsx_response
+from core.files import file_response
 from core.htmx import query_without_empty, render_partial_or_page, wants_partial
+from core.pages import errors_to_form, messages_of
 from core.scoping import scope_for
 from orgs.models import Organization
 from supervision import forms, selectors, services, word
@@ -38,14 +39,6 @@ FINDING_HEADERS = ["编号", "责任组织", "问题类别", "严重程度", "�
 
 def _reader(request):
     require_capability(request, roles.READ)
-
-
-def _form_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -146,7 +139,7 @@ def finding_new(request):
                 photos=form.photo_list(),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, f"已登记问题并交{finding.organization.name}整改。")
             if request.POST.get("again"):
@@ -248,7 +241,7 @@ def _act(request, pk, form_class, call, done: str):
     try:
         call(finding, form.cleaned_data)
     except ValidationError as exc:
-        return after_action(request, pk, "danger", "；".join(exc.messages), retry=request.POST)
+        return after_action(request, pk, "danger", messages_of(exc), retry=request.POST)
     return after_action(request, pk, "success", done)
 
 
@@ -362,13 +355,7 @@ def evidence_download(request, pk: int):
     _reader(request)
     visible = Evidence.objects.filter(finding__in=Finding.objects.visible_to(request.user))
     item = get_in_scope(request, visible, pk=pk)
-    inline = item.is_image or item.content_type == "application/pdf"
-    return FileResponse(
-        item.file.open("rb"),
-        as_attachment=not inline,
-        filename=item.name,
-        content_type=item.content_type,
-    )
+    return file_response(item.file, name=item.name, content_type=item.content_type)
 
 
 # --- inspections -------------------------------------------------------------------------------
@@ -410,7 +397,7 @@ def inspection_new(request):
                 data=data,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "检查已安排。")
             return redirect("supervision:inspection_detail", pk=inspection.pk)
@@ -553,7 +540,7 @@ def category_list(request):
                     category=FindingCategory.objects.get(pk=edit.pk) if edit else None,
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "问题类别已保存。")
                 return redirect("supervision:category_list")

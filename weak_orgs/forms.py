@@ -51,6 +51,14 @@ class CriterionForm(forms.Form):
             if key.startswith("param_")
         }
 
+    def service_names(self) -> dict[str, str]:
+        """The service reports a parameter's error as "parameters.<name>"; here it is "param_<name>"."""
+        return {
+            f"parameters.{key.removeprefix('param_')}": key
+            for key in self.fields
+            if key.startswith("param_")
+        }
+
 
 def leader_choices(organization):
     """Users who can lead: active role holders on the organization or above, and its members' accounts."""

@@ -173,12 +173,16 @@ def flag_dismiss(*, result: FlagResult, actor, reason: str) -> FlagResult:
         result = FlagResult.objects.select_for_update().get(pk=result.pk)
         if result.decision == Decision.CONFIRMED:
             raise ValidationError("该组织已确认整顿，不能排除。")
-        before = audit.snapshot(result)
-        result.decision, result.decision_reason = Decision.DISMISSED, reason
-        result.decided_by, result.decided_at = actor, timezone.now()
-        result.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
-        audit.record_update(result, before, actor=actor, detail="排除")
+        _decide(result, Decision.DISMISSED, reason, actor, "排除")
         return result
+
+
+def _decide(result: FlagResult, decision: str, reason: str, actor, detail: str) -> None:
+    before = audit.snapshot(result)
+    result.decision, result.decision_reason = decision, reason
+    result.decided_by, result.decided_at = actor, timezone.now()
+    result.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
+    audit.record_update(result, before, actor=actor, detail=detail)
 
 
 def case_confirm(
@@ -217,11 +221,7 @@ def case_confirm(
         case.save()
         audit.record_create(case, actor=actor)
         if result is not None:
-            before = audit.snapshot(result)
-            result.decision, result.decision_reason = Decision.CONFIRMED, reason
-            result.decided_by, result.decided_at = actor, timezone.now()
-            result.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
-            audit.record_update(result, before, actor=actor, detail="确认整顿")
+            _decide(result, Decision.CONFIRMED, reason, actor, "确认整顿")
         return case
 
 

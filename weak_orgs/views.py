@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,7 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import roles
 from core.access import get_in_scope, require_capability
 from core.excel import xlsx_response
+from core.files import file_response
 from core.htmx import render_partial_or_page
+from core.pages import errors_to_form, messages_of
 from orgs.models import Organization, OrgKind
 from weak_orgs import selectors, services
 from weak_orgs.criteria import DEFINITIONS, parameter_text
@@ -36,19 +37,6 @@ from weak_orgs.models import (
 
 PAGE_SIZE = 50
 KIND_LABELS = dict(OrgKind.choices)
-
-
-def _errors(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
-
-
-def _form_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            field = name.replace("parameters.", "param_")
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -119,7 +107,7 @@ def result_confirm(request, pk):
             result=result,
         )
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
         return redirect("weak_orgs:index")
     if request.htmx:
         return _result_row(request, result)
@@ -139,9 +127,9 @@ def result_dismiss(request, pk):
         )
     except ValidationError as exc:
         if request.htmx:
-            context = {"r": result, "can_manage": True, "error": _errors(exc)}
+            context = {"r": result, "can_manage": True, "error": messages_of(exc)}
             return render(request, "weak_orgs/_flag_row.html", context)
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
         return redirect("weak_orgs:index")
     if request.htmx:
         return _result_row(request, result)
@@ -174,7 +162,7 @@ def case_new(request):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, f"已确认{case.organization.name}，请制定整顿方案。")
                 return redirect("weak_orgs:case_plan", pk=case.pk)
@@ -237,7 +225,7 @@ def case_plan(request, pk):
                 due_on=form.cleaned_data["due_on"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "整顿方案已保存。")
             return redirect("weak_orgs:case_detail", pk=case.pk)
@@ -259,7 +247,7 @@ def case_progress(request, pk):
                 upload=form.cleaned_data.get("file"),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             form = ProgressForm()
             if not request.htmx:
@@ -286,7 +274,7 @@ def criterion_mark(request, pk, item_pk):
             note=request.POST.get("note", ""),
         )
     except ValidationError as exc:
-        error = _errors(exc)
+        error = messages_of(exc)
     case = _case(request, pk)
     context = _case_context(request, case, mark_error=error, error_item=item.pk)
     if request.htmx:
@@ -310,7 +298,7 @@ def case_lift(request, pk):
             override_reason=form.cleaned_data.get("override_reason", ""),
         )
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, messages_of(exc))
     else:
         messages.success(request, f"{case.organization.name}已销号。")
     return redirect("weak_orgs:case_detail", pk=case.pk)
@@ -323,13 +311,7 @@ def evidence(request, pk):
     note = get_in_scope(
         request, ProgressNote.objects.filter(case__in=cases).exclude(file=""), pk=pk
     )
-    inline = note.content_type.startswith("image/") or note.content_type == "application/pdf"
-    return FileResponse(
-        note.file.open("rb"),
-        as_attachment=not inline,
-        filename=note.file_name,
-        content_type=note.content_type,
-    )
+    return file_response(note.file, name=note.file_name, content_type=note.content_type)
 
 
 @login_required
@@ -373,7 +355,7 @@ def criterion_edit(request, pk):
                 source=data["source"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc, form.service_names())
         else:
             messages.success(request, "研判条件已保存，下次研判起按新版本计算。")
             return redirect("weak_orgs:criteria")

@@ -4,6 +4,7 @@ from datetime import date
 from io import StringIO
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
 from django.db.models import Count, Q
 from django.test import override_settings
@@ -62,6 +63,12 @@ def test_unqualified_full_members_have_rectifications_and_probationary_a_decisio
     for r in Rectification.objects.select_related("entry__review"):
         assert r.deadline == rules.rectification_deadline(r.entry.review.meeting_on)
     assert not unqualified.filter(is_probationary=True, probation_decision="").exists()
+    # Extended probations are already in the record, not waiting for the secretary to apply them.
+    for entry in unqualified.filter(is_probationary=True).select_related("member"):
+        change = entry.record_change
+        assert change.probation_ends_on == rules.probation_end(
+            entry.member.joined_on
+        ) + relativedelta(months=entry.probation_extension_months)
 
 
 @pytest.mark.django_db

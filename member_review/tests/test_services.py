@@ -14,14 +14,18 @@ pytestmark = pytest.mark.django_db
 G = Grade
 
 
-def grades_for(review, excellent=(), unqualified=(), probation=None):
+def grades_for(review, excellent=(), unqualified=(), probation=None, months=None):
     out = {}
     for entry in review.entries.select_related("member"):
         name = entry.member.name
         grade = G.EXCELLENT if name in excellent else G.QUALIFIED
         if name in unqualified:
             grade = G.UNQUALIFIED
-        out[entry.pk] = {"grade": grade, "probation_decision": (probation or {}).get(name, "")}
+        out[entry.pk] = {
+            "grade": grade,
+            "probation_decision": (probation or {}).get(name, ""),
+            "probation_months": (months or {}).get(name, ""),
+        }
     return out
 
 
@@ -120,17 +124,21 @@ def test_unqualified_probationary_member_needs_extend_or_cancel_not_rectificatio
             meeting_on=timezone.localdate(),
             decisions=grades_for(review, unqualified=("黄磊",)),
         )
+    extend = {"黄磊": ReviewEntry.ProbationDecision.EXTEND}
+    with pytest.raises(ValidationError, match="黄磊：延长预备期须确定延长期限（6至12个月）"):
+        services.review_decide(
+            review=review,
+            meeting_on=timezone.localdate(),
+            decisions=grades_for(review, unqualified=("黄磊",), probation=extend),
+        )
     services.review_decide(
         review=review,
         meeting_on=timezone.localdate(),
-        decisions=grades_for(
-            review,
-            unqualified=("黄磊",),
-            probation={"黄磊": ReviewEntry.ProbationDecision.EXTEND},
-        ),
+        decisions=grades_for(review, unqualified=("黄磊",), probation=extend, months={"黄磊": 6}),
     )
     entry = entry_of(review, "黄磊")
     assert entry.probation_decision == ReviewEntry.ProbationDecision.EXTEND
+    assert entry.probation_extension_months == 6
     assert not Rectification.objects.exists()
 
 
