@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from core import roles
+from core.models import StoredFile
 from core.scoping import scope_for
 from orgs.models import PATH_SEGMENT_WIDTH
 
@@ -308,7 +309,7 @@ def evidence_path(instance, filename):
     return f"evaluation/{instance.rating_id}/{secrets.token_hex(8)}-{filename}"
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(StoredFile):
     """An uploaded document supporting a self-assessment (type and size checked by the service)."""
 
     rating = models.ForeignKey(OrgRating, on_delete=models.PROTECT, related_name="files")
@@ -321,13 +322,9 @@ class EvidenceFile(models.Model):
         related_name="+",
     )
     file = models.FileField("文件", upload_to=evidence_path)
-    name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "评星佐证材料"

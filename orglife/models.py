@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from core import roles
+from core.models import StoredFile
 from core.scoping import scope_for
 
 
@@ -200,16 +201,13 @@ def attachment_path(instance, filename):
     return f"activities/{instance.activity_id}/{secrets.token_hex(8)}-{filename}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """A photo, PDF or Word file of an activity (type and size checked by the service)."""
 
     activity = models.ForeignKey(
         Activity, verbose_name="活动", on_delete=models.PROTECT, related_name="attachments"
     )
     file = models.FileField("文件", upload_to=attachment_path)
-    name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="上传人",
@@ -218,7 +216,6 @@ class Attachment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     withdrawn = models.BooleanField("已撤回", default=False)
 
     class Meta:

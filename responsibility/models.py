@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import roles
+from core.models import StoredFile
 from core.scoping import scope_for
 from orgs.models import PATH_SEGMENT_WIDTH, OrgKind
 
@@ -267,16 +268,13 @@ def evidence_path(instance, filename):
     return f"responsibility/{instance.item_id}/{secrets.token_hex(8)}-{filename}"
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(StoredFile):
     """A photo, PDF or Word file proving an item (checked by core.uploads), never deleted."""
 
     item = models.ForeignKey(
         ListItem, verbose_name="清单事项", on_delete=models.PROTECT, related_name="files"
     )
     file = models.FileField("文件", upload_to=evidence_path)
-    name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="上传人",
@@ -285,7 +283,6 @@ class EvidenceFile(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     withdrawn = models.BooleanField("已撤回", default=False)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from core import roles
+from core.models import StoredFile
 from core.scoping import scope_for
 
 # DOMAIN.md "Not known yet": the grades of 联述联评联考 are unknown; these are editable defaults.
@@ -247,17 +248,13 @@ def attachment_path(instance, filename):
     return f"secretary_review/{instance.report_id}/{secrets.token_hex(8)}-{filename}"
 
 
-class ReportAttachment(models.Model):
+class ReportAttachment(StoredFile):
     """A file attached to a 述职 report (type and content checked on upload)."""
 
     report = models.ForeignKey(
         Report, verbose_name="述职报告", on_delete=models.CASCADE, related_name="attachments"
     )
     file = models.FileField("文件", upload_to=attachment_path)
-    name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "述职附件"

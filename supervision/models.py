@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import roles
+from core.models import StoredFile
 from core.scoping import scope_for
 from orgs.models import PATH_SEGMENT_WIDTH
 
@@ -289,31 +290,9 @@ class FindingEvent(models.Model):
         return f"{self.finding_id} {self.get_kind_display()}"
 
 
-class ExtensionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(scope_for(user).q("finding__organization__path", roles.READ))
+class Request(models.Model):
+    """A request about a finding that someone else decides: who asked and when, who decided, with what note."""
 
-    def pending(self):
-        return self.filter(status=DeadlineExtension.Status.REQUESTED)
-
-
-class DeadlineExtension(models.Model):
-    """延期申请: the responsible organization asks for a later deadline; whoever signs off decides."""
-
-    class Status(models.TextChoices):
-        REQUESTED = "requested", "待审批"
-        APPROVED = "approved", "已批准"
-        REJECTED = "rejected", "不予延期"
-
-    finding = models.ForeignKey(
-        Finding, verbose_name="问题", on_delete=models.PROTECT, related_name="extensions"
-    )
-    previous_deadline = models.DateField("原整改期限")
-    requested_deadline = models.DateField("申请延至")
-    reason = models.TextField("延期理由")
-    status = models.CharField(
-        "状态", max_length=12, choices=Status.choices, default=Status.REQUESTED
-    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="申请人",
@@ -332,6 +311,36 @@ class DeadlineExtension(models.Model):
     )
     decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     decision_note = models.CharField("审批意见", max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ExtensionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(scope_for(user).q("finding__organization__path", roles.READ))
+
+    def pending(self):
+        return self.filter(status=DeadlineExtension.Status.REQUESTED)
+
+
+class DeadlineExtension(Request):
+    """延期申请: the responsible organization asks for a later deadline; whoever signs off decides."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "不予延期"
+
+    finding = models.ForeignKey(
+        Finding, verbose_name="问题", on_delete=models.PROTECT, related_name="extensions"
+    )
+    previous_deadline = models.DateField("原整改期限")
+    requested_deadline = models.DateField("申请延至")
+    reason = models.TextField("延期理由")
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
 
     objects = ExtensionQuerySet.as_manager()
 
@@ -359,7 +368,7 @@ def evidence_path(instance, filename):
     return f"supervision/{instance.finding_id}/{secrets.token_hex(8)}-{filename}"
 
 
-class Evidence(models.Model):
+class Evidence(StoredFile):
     """A photo or document of a finding: on-site evidence, the plan's, progress or rectification proof."""
 
     finding = models.ForeignKey(
@@ -374,9 +383,6 @@ class Evidence(models.Model):
         related_name="evidence",
     )
     file = models.FileField("文件", upload_to=evidence_path)
-    name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     taken_at = models.DateTimeField("拍摄时间", null=True, blank=True)
@@ -387,7 +393,6 @@ class Evidence(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "问题佐证材料"
@@ -468,7 +473,7 @@ class ExemptionQuerySet(models.QuerySet):
         return self.filter(scope_for(user).q("finding__organization__path", roles.WRITE))
 
 
-class FaultToleranceExemption(models.Model):
+class FaultToleranceExemption(Request):
     """容错免责: a request to exempt a finding's organization or person from accountability, and its approval."""
 
     class Status(models.TextChoices):
@@ -484,24 +489,6 @@ class FaultToleranceExemption(models.Model):
     status = models.CharField(
         "状态", max_length=12, choices=Status.choices, default=Status.REQUESTED
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="申请人",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="审批人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    decision_note = models.CharField("审批意见", max_length=500, blank=True)
 
     objects = ExemptionQuerySet.as_manager()
 

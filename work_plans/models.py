@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 
 from core import roles
+from core.models import StoredFile
 from core.scoping import scope_for
 
 
@@ -298,16 +299,13 @@ def evidence_path(instance, filename):
     return f"work_plans/{instance.report_id}/{secrets.token_hex(8)}-{filename}"
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(StoredFile):
     """A photo, PDF or Word file attached to a progress report (checked by core.uploads)."""
 
     report = models.ForeignKey(
         ProgressReport, verbose_name="进展报告", on_delete=models.CASCADE, related_name="files"
     )
     file = models.FileField("文件", upload_to=evidence_path)
-    name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveIntegerField("大小（字节）")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="上传人",
@@ -316,7 +314,6 @@ class EvidenceFile(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "进展佐证附件"
