@@ -85,8 +85,20 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         self.limit = limit
         super().__init__(**kwargs)
 
+    def fail(self, key, **kwargs):
+        """Name the field in the message when it has a Chinese label (DRF's default label is the
+        English field name, which stays out of the message)."""
+        label = self.label or ""
+        if key not in self.error_messages or label.isascii():
+            super().fail(key, **kwargs)
+        message = self.error_messages[key].format(**kwargs)
+        raise serializers.ValidationError(f"{label}：{message}", code=key)
+
     def get_queryset(self):
-        return self.limit(self.queryset.all(), self.context["request"].user)
+        request = self.context.get("request")
+        if request is None:  # no caller, no choices
+            return self.queryset.none()
+        return self.limit(self.queryset.all(), request.user)
 
 
 def writable(model, **kwargs) -> ScopedPrimaryKeyField:
@@ -98,6 +110,18 @@ def writable(model, **kwargs) -> ScopedPrimaryKeyField:
 def visible(model, **kwargs) -> ScopedPrimaryKeyField:
     return ScopedPrimaryKeyField(
         queryset=model.objects.all(), limit=lambda qs, user: qs.visible_to(user), **kwargs
+    )
+
+
+def users(choices, **kwargs) -> ScopedPrimaryKeyField:
+    """A user field accepting only the active accounts in `choices(caller)` (a queryset of users
+    the app lets the caller pick, e.g. role holders under them): never the whole city's."""
+    from accounts.models import User  # accounts builds on core: import late
+
+    return ScopedPrimaryKeyField(
+        queryset=User.objects.filter(is_active=True),
+        limit=lambda qs, user: qs.filter(pk__in=choices(user).values("pk")),
+        **kwargs,
     )
 
 
@@ -204,14 +228,16 @@ class ScopedViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         if self.action == "create":
             require_capability(request, self.write_capability)
 
-    def parse(self, serializer_class=None, *, instance=None, partial=False) -> dict:
-        """Validated input of the request body. Input serializers never save: services do."""
+    def parse(self, serializer_class=None, *, instance=None, partial=False, context=None) -> dict:
+        """Validated input of the request body. Input serializers never save: services do.
+
+        `context` adds what scoped fields need to know (the object acted on, say)."""
         serializer_class = serializer_class or self.get_serializer_class()
         serializer = serializer_class(
             instance,
             data=self.request.data,
             partial=partial,
-            context=self.get_serializer_context(),
+            context={**self.get_serializer_context(), **(context or {})},
         )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)

@@ -31,6 +31,12 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
     model = Round
     serializer_class = s.HonourRoundSerializer
+    # The input each write reads (the browsable API draws its forms from these too).
+    serializer_classes = {
+        "create": s.HonourRoundCreateSerializer,
+        "partial_update": s.HonourRoundInputSerializer,
+        "copy": s.CopyYearSerializer,
+    }
     required_capability = None
 
     def get_queryset(self):
@@ -47,6 +53,7 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         summary="按默认类别新建",
     )
     def create(self, request):
+        services.require_manager(request.user, request=request)
         data = self.parse(s.HonourRoundCreateSerializer)
         round_ = services.round_create_default(
             organization=data["organization"], year=data["year"], actor=request.user
@@ -110,6 +117,10 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
     model = Category
     serializer_class = s.HonourCategorySerializer
+    serializer_classes = {
+        "create": s.HonourCategoryCreateSerializer,
+        "partial_update": s.HonourCategoryInputSerializer,
+    }
     required_capability = None
 
     def get_queryset(self):
@@ -159,6 +170,7 @@ class QuotaViewSet(mixins.ListModelMixin, ScopedViewSet):
 
     model = Quota
     serializer_class = s.QuotaSerializer
+    serializer_classes = {"create": s.QuotaSetSerializer}
     required_capability = None
 
     def get_queryset(self):
@@ -172,6 +184,7 @@ class QuotaViewSet(mixins.ListModelMixin, ScopedViewSet):
         request=s.QuotaSetSerializer, responses={201: s.QuotaSerializer}, summary="设置片区名额"
     )
     def create(self, request):
+        services.require_manager(request.user, request=request)
         data = self.parse(s.QuotaSetSerializer)
         category = data["category"]
         get_in_scope(request, Round.objects.visible_to(request.user), pk=category.round_id)
@@ -184,6 +197,7 @@ class NominationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     model = Nomination
     serializer_class = s.NominationSerializer
+    serializer_classes = {"create": s.NominateSerializer, "review": s.NominationReviewSerializer}
     required_capability = roles.READ
 
     def get_queryset(self):

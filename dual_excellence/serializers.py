@@ -1,11 +1,30 @@
 from rest_framework import serializers
 
-from core.api import enum_field, writable
-from dual_excellence.models import Category, Nomination, Quota, Round
+from core.api import ScopedPrimaryKeyField, enum_field, visible, writable
+from dual_excellence.models import AREA_KINDS, Category, Nomination, Quota, Round
+from dual_excellence.services import work_committees_for
 from members.models import Member
 from orgs.models import Organization
 
 HonoursField = enum_field(Category.Honours, "DualExcellenceHonoursEnum")
+
+
+def category_field(**kwargs) -> ScopedPrimaryKeyField:
+    """An honour category of a round the caller sees."""
+    return ScopedPrimaryKeyField(
+        queryset=Category.objects.all(),
+        limit=lambda qs, user: qs.filter(round__in=Round.objects.visible_to(user)),
+        **kwargs,
+    )
+
+
+def area_field(**kwargs) -> ScopedPrimaryKeyField:
+    """片区 of the 工委 the caller administers (the service checks it is the category's round's)."""
+    return ScopedPrimaryKeyField(
+        queryset=Organization.objects.filter(kind__in=AREA_KINDS),
+        limit=lambda qs, user: qs.filter(parent__in=work_committees_for(user)),
+        **kwargs,
+    )
 
 
 class HonourCategorySerializer(serializers.ModelSerializer):
@@ -23,7 +42,7 @@ class HonourCategorySerializer(serializers.ModelSerializer):
             "member_quota",
             "is_default",
         ]
-        read_only_fields = ["id", "is_default"]
+        read_only_fields = fields
 
 
 class HonourCategoryInputSerializer(serializers.Serializer):
@@ -37,7 +56,7 @@ class HonourCategoryInputSerializer(serializers.Serializer):
 
 
 class HonourCategoryCreateSerializer(HonourCategoryInputSerializer):
-    round = serializers.PrimaryKeyRelatedField(label="评选", queryset=Round.objects.all())
+    round = visible(Round, label="评选")
     name = serializers.CharField(label="荣誉名称", max_length=50)
 
 
@@ -65,8 +84,10 @@ class HonourRoundSerializer(serializers.ModelSerializer):
 
 
 class HonourRoundCreateSerializer(serializers.Serializer):
-    organization = serializers.PrimaryKeyRelatedField(
-        label="机关工委", queryset=Organization.objects.all()
+    organization = ScopedPrimaryKeyField(
+        label="机关工委",
+        queryset=Organization.objects.all(),
+        limit=lambda qs, user: qs.filter(pk__in=work_committees_for(user)),
     )
     year = serializers.IntegerField(label="年度", min_value=2000, max_value=2100)
 
@@ -86,12 +107,12 @@ class QuotaSerializer(serializers.ModelSerializer):
     class Meta:
         model = Quota
         fields = ["id", "category", "area", "org_quota", "member_quota"]
-        read_only_fields = ["id"]
+        read_only_fields = fields
 
 
 class QuotaSetSerializer(serializers.Serializer):
-    category = serializers.PrimaryKeyRelatedField(label="荣誉类别", queryset=Category.objects.all())
-    area = serializers.PrimaryKeyRelatedField(label="片区", queryset=Organization.objects.all())
+    category = category_field(label="荣誉类别")
+    area = area_field(label="片区")
     org_quota = serializers.IntegerField(label="党组织名额", min_value=0)
     member_quota = serializers.IntegerField(label="党员名额", min_value=0)
 
@@ -137,8 +158,8 @@ class NominationSerializer(serializers.ModelSerializer):
 
 
 class NominateSerializer(serializers.Serializer):
-    round = serializers.PrimaryKeyRelatedField(label="评选", queryset=Round.objects.all())
-    category = serializers.PrimaryKeyRelatedField(label="荣誉类别", queryset=Category.objects.all())
+    round = visible(Round, label="评选")
+    category = category_field(label="荣誉类别")
     nominee_org = writable(Organization, label="推荐党组织", required=False, allow_null=True)
     nominee_member = writable(Member, label="推荐党员", required=False, allow_null=True)
     reason = serializers.CharField(label="推荐理由（主要事迹）")

@@ -292,7 +292,9 @@ class RosterMemberField(ScopedPrimaryKeyField):
         super().__init__(queryset=Member.objects.all(), limit=self.members, **kwargs)
 
     def members(self, queryset, user):
-        activity = self.context["activity"]
+        activity = self.context.get("activity")
+        if activity is None:  # e.g. the browsable API's blank form: no activity, no choices
+            return queryset.none()
         expected = roster(activity.organization).values("pk")
         listed = activity.attendances.values("member_id")
         return queryset.filter(Q(pk__in=expected) | Q(pk__in=listed))

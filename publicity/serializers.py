@@ -10,6 +10,7 @@ class NoticeItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = NoticeItem
         fields = ["id", "label", "subject_type", "subject_id", "objection_count", "pending_count"]
+        read_only_fields = fields
 
 
 class PublicNoticeSerializer(serializers.ModelSerializer):
@@ -26,6 +27,7 @@ class PublicNoticeSerializer(serializers.ModelSerializer):
             "starts_on",
             "ends_on",
         ]
+        read_only_fields = fields
 
 
 class PublicNoticeDetailSerializer(PublicNoticeSerializer):
@@ -33,6 +35,7 @@ class PublicNoticeDetailSerializer(PublicNoticeSerializer):
 
     class Meta(PublicNoticeSerializer.Meta):
         fields = PublicNoticeSerializer.Meta.fields + ["items"]
+        read_only_fields = fields
 
     def get_items(self, notice) -> list[dict]:
         from publicity.selectors import notice_items
@@ -61,6 +64,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
             "answer",
             "answered_at",
         ]
+        read_only_fields = fields
 
     def get_lodged_by(self, objection) -> str | None:
         if not self.context.get("answerer"):

@@ -32,10 +32,19 @@ from responsibility.models import (
 class TemplateFilter(ScopedFilterSet):
     year = filters.NumberFilter(label="年度")
     level = filters.ChoiceFilter(label="书记层级", choices=Level.choices)
+    work_committee = filters.ModelChoiceFilter(
+        label="机关工委", queryset=Organization.objects.none()
+    )
 
     class Meta:
         model = ListTemplate
         fields = ["year", "level", "work_committee"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the 工委 whose templates the user reads, never every organization of the city.
+        committees = ListTemplate.objects.visible_to(self.user).values("work_committee")
+        self.filters["work_committee"].queryset = Organization.objects.filter(pk__in=committees)
 
 
 @extend_schema_view(
@@ -47,6 +56,7 @@ class TemplateFilter(ScopedFilterSet):
 class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = ListTemplate
     serializer_class = s.TemplateSerializer
+    serializer_classes = {"prepare": s.PrepareSerializer}  # the browsable API's form too
     filterset_class = TemplateFilter
 
     def get_queryset(self):
@@ -95,6 +105,7 @@ class TemplateItemViewSet(
 
     model = TemplateItem
     serializer_class = s.TemplateItemSerializer
+    serializer_classes = {"create": s.TemplateItemInputSerializer}
     http_method_names = ["post", "patch", "delete"]
 
     def get_queryset(self):
@@ -222,6 +233,11 @@ REVIEW_ACTIONS = ("confirm", "return_item")
 class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = ListItem
     serializer_class = s.ItemSerializer
+    serializer_classes = {
+        "progress": s.ProgressSerializer,
+        "evidence": s.EvidenceUploadSerializer,
+        "return_item": s.ReturnSerializer,
+    }
     filterset_class = ItemFilter
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 

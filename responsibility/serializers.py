@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from core.api import enum_field
-from orgs.models import Organization
+from core.api import ScopedPrimaryKeyField, enum_field, visible
+from orgs.models import Organization, OrgKind
 from responsibility import selectors
 from responsibility.models import (
     EvidenceFile,
@@ -27,9 +27,8 @@ class TemplateItemSerializer(serializers.ModelSerializer):
 
 
 class TemplateItemInputSerializer(TemplateItemSerializer):
-    template = serializers.PrimaryKeyRelatedField(
-        queryset=ListTemplate.objects.all(), write_only=True
-    )
+    # Any template the caller sees: changing it is then refused with 403 unless they administer it.
+    template = visible(ListTemplate, write_only=True)
 
     class Meta(TemplateItemSerializer.Meta):
         fields = [*TemplateItemSerializer.Meta.fields, "template"]
@@ -60,8 +59,10 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 
 class PrepareSerializer(serializers.Serializer):
-    work_committee = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.filter(kind="organs_work_committee"), label="机关工委"
+    work_committee = ScopedPrimaryKeyField(
+        queryset=Organization.objects.filter(kind=OrgKind.ORGANS_WORK_COMMITTEE),
+        limit=lambda qs, user: qs.writable_by(user),
+        label="机关工委",
     )
     year = serializers.IntegerField(label="年度", min_value=2000, max_value=2100)
 

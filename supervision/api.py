@@ -5,6 +5,7 @@ organizer (and team), notices by issuer and published audience. Transitions call
 so a refused or impossible step answers 403 / 400 with the Chinese message.
 """
 
+from django.db.models import Q
 from django.urls import path
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -15,6 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from core import roles
 from core.access import get_in_scope, require_capability
 from core.api import (
@@ -24,9 +26,11 @@ from core.api import (
     ScopedViewSet,
     ServiceErrorsMixin,
     enum_field,
+    users,
     visible,
     writable,
 )
+from members.models import Member
 from orgs.models import Organization
 from supervision import selectors, services
 from supervision.models import (
@@ -45,6 +49,10 @@ from supervision.models import (
 
 StateField = enum_field(FindingState, "FindingStateEnum")
 SeverityField = enum_field(Finding.Severity, "FindingSeverityEnum")
+# Output and input serializers share one named choice set each.
+InspectionKindField = enum_field(Inspection.Kind, "SupervisionInspectionKindEnum")
+CaseKindField = enum_field(AccountabilityCase.Kind, "SupervisionCaseKindEnum")
+EventKindField = enum_field(FindingEvent.Kind, "SupervisionEventKindEnum")
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -53,6 +61,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Evidence
         fields = ["id", "name", "content_type", "size", "latitude", "longitude", "taken_at", "url"]
+        read_only_fields = fields
 
     def get_url(self, obj) -> str:
         from django.urls import reverse
@@ -61,6 +70,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    kind = EventKindField(read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
 
     class Meta:
@@ -75,6 +85,7 @@ class EventSerializer(serializers.ModelSerializer):
             "happened_at",
             "evidence",
         ]
+        read_only_fields = fields
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -91,6 +102,7 @@ class FindingSerializer(serializers.ModelSerializer):
                   "description", "place", "found_at", "deadline", "state", "overdue", "inspection",
                   "escalation_level", "escalated_to", "escalated_to_name", "escalated_at", "closed_at",
                   "close_reason", "reopen_count", "plan"]  # fmt: skip
+        read_only_fields = fields
 
     def get_overdue(self, obj) -> bool:
         return obj.is_overdue()
@@ -101,6 +113,7 @@ class ExtensionSerializer(serializers.ModelSerializer):
         model = DeadlineExtension
         fields = ["id", "finding", "previous_deadline", "requested_deadline", "reason", "status",
                   "requested_at", "decided_at", "decision_note"]  # fmt: skip
+        read_only_fields = fields
 
 
 class FindingDetailSerializer(FindingSerializer):
@@ -110,6 +123,7 @@ class FindingDetailSerializer(FindingSerializer):
 
     class Meta(FindingSerializer.Meta):
         fields = [*FindingSerializer.Meta.fields, "events", "extensions", "allowed_actions"]
+        read_only_fields = fields
 
     def get_allowed_actions(self, obj) -> list[str]:
         return sorted(services.allowed_actions(self.context["request"].user, obj))
@@ -322,26 +336,51 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
 
 class InspectionSerializer(serializers.ModelSerializer):
-    organizer = writable(Organization)
-    organizations = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Organization.objects.all()
-    )
+    kind = InspectionKindField(read_only=True)
 
     class Meta:
         model = Inspection
         fields = ["id", "kind", "title", "organizer", "organizations", "topics", "team", "leader",
                   "starts_on", "ends_on"]  # fmt: skip
-        extra_kwargs = {"team": {"required": False}}
+        read_only_fields = fields
+
+
+def inspectors(user):
+    """Who the caller may put on an inspection team: write-role holders under them, and themselves."""
+    return User.objects.filter(
+        Q(pk__in=selectors.inspector_choices(user).values("pk")) | Q(pk=user.pk)
+    )
+
+
+# Input serializers carry no docstring: it would become the schema's (English) description.
+class InspectionInputSerializer(serializers.ModelSerializer):
+    # Arranging an inspection: organizations and people within the caller's own scope only.
+
+    kind = InspectionKindField(label="检查类型")
+    organizer = writable(Organization, label="组织单位")
+    organizations = writable(Organization, many=True, label="检查对象")
+    team = users(inspectors, many=True, required=False, label="检查组成员")
+    leader = users(inspectors, required=False, allow_null=True, label="组长")
+
+    class Meta:
+        model = Inspection
+        fields = ["kind", "title", "organizer", "organizations", "topics", "team", "leader",
+                  "starts_on", "ends_on"]  # fmt: skip
 
 
 @extend_schema_view(
     list=extend_schema(summary="督查检查列表"),
     retrieve=extend_schema(summary="督查检查详情"),
-    create=extend_schema(summary="安排督查检查"),
+    create=extend_schema(
+        summary="安排督查检查",
+        request=InspectionInputSerializer,
+        responses={201: InspectionSerializer},
+    ),
 )
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = Inspection
     serializer_class = InspectionSerializer
+    serializer_classes = {"create": InspectionInputSerializer}
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("organizations", "team")
@@ -362,6 +401,7 @@ class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = FindingCategory
         fields = ["id", "code", "name", "group", "description", "is_active"]
+        read_only_fields = fields
 
 
 @extend_schema_view(
@@ -381,24 +421,43 @@ class FindingCategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    organization = visible(Organization)
-    findings = visible(Finding, many=True, required=False)
+    kind = CaseKindField(read_only=True)
 
     class Meta:
         model = AccountabilityCase
         fields = ["id", "organization", "findings", "member", "person_name", "kind", "decision",
                   "decided_on", "authority"]  # fmt: skip
-        extra_kwargs = {"member": {"required": False}}
+        read_only_fields = fields
+
+
+class CaseInputSerializer(serializers.ModelSerializer):
+    # Recording accountability: the organization, findings and member visible to the caller.
+
+    kind = CaseKindField(label="问责方式")
+    organization = visible(Organization, label="被问责组织")
+    findings = visible(Finding, many=True, required=False, label="关联问题")
+    member = visible(Member, required=False, allow_null=True, label="被问责人")
+
+    class Meta:
+        model = AccountabilityCase
+        fields = ["organization", "findings", "member", "person_name", "kind", "decision",
+                  "decided_on", "authority"]  # fmt: skip
 
 
 @extend_schema_view(
     list=extend_schema(summary="问责案例列表"),
     retrieve=extend_schema(summary="问责案例详情"),
-    create=extend_schema(summary="登记问责", description="须为被问责组织的上级组织。"),
+    create=extend_schema(
+        summary="登记问责",
+        description="须为被问责组织的上级组织。",
+        request=CaseInputSerializer,
+        responses={201: CaseSerializer},
+    ),
 )
 class AccountabilityCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = AccountabilityCase
     serializer_class = CaseSerializer
+    serializer_classes = {"create": CaseInputSerializer}
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("findings")
@@ -420,6 +479,7 @@ class ExemptionSerializer(serializers.ModelSerializer):
         model = FaultToleranceExemption
         fields = ["id", "finding", "person_name", "grounds", "status", "requested_at", "decided_at",
                   "decision_note"]  # fmt: skip
+        read_only_fields = fields
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -473,15 +533,23 @@ class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
 
 
 class NoticeSerializer(serializers.ModelSerializer):
-    issuer = writable(Organization)
-    audience = serializers.PrimaryKeyRelatedField(many=True, queryset=Organization.objects.all())
-    cases = visible(AccountabilityCase, many=True, required=False)
-    findings = visible(Finding, many=True, required=False)
-
     class Meta:
         model = ExposureNotice
         fields = ["id", "title", "body", "issuer", "audience", "cases", "findings", "published_at"]
-        read_only_fields = ["published_at"]
+        read_only_fields = fields
+
+
+class NoticeInputSerializer(serializers.ModelSerializer):
+    # Drafting a notice: issued for an organization the caller writes for, to ones under it.
+
+    issuer = writable(Organization, label="发布组织")
+    audience = writable(Organization, many=True, label="通报范围")
+    cases = visible(AccountabilityCase, many=True, required=False, label="关联问责")
+    findings = visible(Finding, many=True, required=False, label="关联问题")
+
+    class Meta:
+        model = ExposureNotice
+        fields = ["title", "body", "issuer", "audience", "cases", "findings"]
 
 
 @extend_schema_view(
@@ -489,11 +557,14 @@ class NoticeSerializer(serializers.ModelSerializer):
         summary="通报曝光列表", description="本人发布范围内的通报，以及发布到本人所在组织的通报。"
     ),
     retrieve=extend_schema(summary="通报曝光详情"),
-    create=extend_schema(summary="起草通报曝光"),
+    create=extend_schema(
+        summary="起草通报曝光", request=NoticeInputSerializer, responses={201: NoticeSerializer}
+    ),
 )
 class ExposureNoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = ExposureNotice
     serializer_class = NoticeSerializer
+    serializer_classes = {"create": NoticeInputSerializer}
     required_capability = None
 
     def get_queryset(self):

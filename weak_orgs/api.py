@@ -20,6 +20,7 @@ from core.api import (
     CapabilityRequired,
     PasswordPolicy,
     ScopedFilterSet,
+    ScopedPrimaryKeyField,
     ScopedViewSet,
     ServiceErrorsMixin,
     enum_field,
@@ -71,6 +72,7 @@ class CriterionSerializer(serializers.ModelSerializer):
             "source",
             "is_default",
         ]
+        read_only_fields = fields
 
     def get_description(self, obj) -> str:
         return DEFINITIONS[obj.code].description
@@ -107,6 +109,7 @@ class FlagRunSerializer(serializers.ModelSerializer):
             "criteria",
             "seconds",
         ]
+        read_only_fields = fields
 
 
 class FlagResultSerializer(serializers.ModelSerializer):
@@ -128,6 +131,7 @@ class FlagResultSerializer(serializers.ModelSerializer):
             "decision_reason",
             "decided_at",
         ]
+        read_only_fields = fields
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -138,6 +142,7 @@ class ExitCriterionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExitCriterion
         fields = ["id", "text", "met", "met_on", "met_note"]
+        read_only_fields = fields
 
 
 class ProgressNoteSerializer(serializers.ModelSerializer):
@@ -147,6 +152,7 @@ class ProgressNoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProgressNote
         fields = ["id", "body", "file_name", "has_file", "created_by_name", "created_at"]
+        read_only_fields = fields
 
     def get_created_by_name(self, obj) -> str:
         return obj.created_by.display_name if obj.created_by else ""
@@ -179,6 +185,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "lift_reason",
             "lift_override_reason",
         ]
+        read_only_fields = fields
 
 
 class CaseDetailSerializer(CaseSerializer):
@@ -187,6 +194,7 @@ class CaseDetailSerializer(CaseSerializer):
 
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "exit_criteria", "notes"]
+        read_only_fields = fields
 
 
 class CaseOpenSerializer(serializers.Serializer):
@@ -194,12 +202,23 @@ class CaseOpenSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="确认依据（未经系统研判直接确认）")
 
 
+class LeaderField(ScopedPrimaryKeyField):
+    """The users the page offers as the case's leader in charge; none without a case in context."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=User.objects.filter(is_active=True), limit=self.leaders, **kwargs)
+
+    def leaders(self, queryset, user):
+        case = self.context.get("case")
+        if case is None:
+            return queryset.none()
+        return queryset.filter(pk__in=selectors.leader_choices(case.organization).values("pk"))
+
+
 class PlanSerializer(serializers.Serializer):
     plan = serializers.CharField()
     exit_criteria = serializers.ListField(child=serializers.CharField(max_length=300))
-    leader = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
-    )
+    leader = LeaderField(label="责任领导", required=False, allow_null=True)
     leader_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     due_on = serializers.DateField(required=False, allow_null=True)
 
@@ -235,6 +254,9 @@ class CriterionViewSet(ServiceErrorsMixin, mixins.ListModelMixin, viewsets.Gener
     lookup_value_converter = "int"
     permission_classes = [permissions.IsAuthenticated, PasswordPolicy, CapabilityRequired]
     queryset = WeakOrgCriterion.objects.order_by("code", "-effective_from", "-pk")
+
+    def get_serializer_class(self):
+        return CriterionReviseSerializer if self.action == "revise" else CriterionSerializer
 
     @extend_schema(
         request=CriterionReviseSerializer,
@@ -284,6 +306,7 @@ class FlagResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     model = FlagResult
     serializer_class = FlagResultSerializer
+    serializer_classes = {"confirm": ReasonSerializer, "dismiss": ReasonSerializer}
     filterset_class = FlagResultFilter
     required_capability = roles.READ
 
@@ -335,7 +358,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 
     model = WeakOrgCase
     serializer_class = CaseSerializer
-    serializer_classes = {"retrieve": CaseDetailSerializer}
+    # The input each action reads (the browsable API draws its forms from these too).
+    serializer_classes = {
+        "retrieve": CaseDetailSerializer,
+        "create": CaseOpenSerializer,
+        "plan": PlanSerializer,
+        "progress": ProgressSerializer,
+        "mark": MarkSerializer,
+        "lift": LiftSerializer,
+    }
     filterset_class = CaseFilter
     required_capability = roles.READ
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -364,7 +395,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @action(detail=True, methods=["post"])
     def plan(self, request, pk=None):
         case = self.get_object()
-        data = self.parse(PlanSerializer)
+        data = self.parse(PlanSerializer, context={"case": case})
         services.case_plan(case=case, actor=request.user, **data)
         return self._detail(case)
 

@@ -3,9 +3,10 @@
 from django import forms
 from django.utils import timezone
 
-from accounts.models import RoleAssignment, User
+from accounts.models import User
 from orgs.models import OrgKind
 from weak_orgs.criteria import DEFINITIONS
+from weak_orgs.selectors import leader_choices
 
 
 class ReasonForm(forms.Form):
@@ -58,19 +59,6 @@ class CriterionForm(forms.Form):
             for key in self.fields
             if key.startswith("param_")
         }
-
-
-def leader_choices(organization):
-    """Users who can lead: active role holders on the organization or above, and its members' accounts."""
-    paths = [*organization.ancestor_paths(), organization.path]
-    holders = RoleAssignment.objects.active().filter(organization__path__in=paths)
-    return (
-        User.objects.filter(is_active=True)
-        .select_related("member")
-        .filter(pk__in=holders.values("user_id"))
-        .order_by("username")
-        .distinct()
-    )
 
 
 class CaseOpenForm(forms.Form):

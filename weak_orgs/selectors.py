@@ -4,6 +4,7 @@ from collections import Counter
 
 from django.db.models import Count, Max, Prefetch, Q
 
+from accounts.models import RoleAssignment, User
 from orgs.models import PATH_SEGMENT_WIDTH, Organization
 from weak_orgs.models import (
     ExitCriterion,
@@ -113,3 +114,16 @@ def criteria_table() -> tuple[list[WeakOrgCriterion], list[WeakOrgCriterion]]:
     current = [c for c in rows if c.effective_to is None]
     retired = [c for c in rows if c.effective_to is not None]
     return current, retired
+
+
+def leader_choices(organization):
+    """Users who can lead: active role holders on the organization or above, and its members' accounts."""
+    paths = [*organization.ancestor_paths(), organization.path]
+    holders = RoleAssignment.objects.active().filter(organization__path__in=paths)
+    return (
+        User.objects.filter(is_active=True)
+        .select_related("member")
+        .filter(pk__in=holders.values("user_id"))
+        .order_by("username")
+        .distinct()
+    )

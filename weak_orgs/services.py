@@ -14,6 +14,7 @@ from django.utils import timezone
 from core import audit
 from core.uploads import check_upload
 from orgs.models import OrgKind
+from weak_orgs import selectors
 from weak_orgs.criteria import clean_parameters
 from weak_orgs.models import (
     ExitCriterion,
@@ -259,6 +260,9 @@ def case_plan(
             errors["exit_criteria"] = f"销号标准最多{MAX_EXIT_CRITERIA}条"
         if leader is None and not leader_name:
             errors["leader_name"] = "请指定责任领导（选择系统用户或填写姓名）"
+        chosen = selectors.leader_choices(case.organization)
+        if leader is not None and not chosen.filter(pk=leader.pk).exists():
+            errors["leader"] = "责任领导须为该党组织或其上级组织的在岗用户"
         if due_on and due_on < case.confirmed_on:
             errors["due_on"] = f"整顿期限不能早于确认日期（{case.confirmed_on:%Y-%m-%d}）"
         if errors:

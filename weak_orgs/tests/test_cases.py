@@ -171,3 +171,16 @@ def test_marking_met_needs_a_note(city, case):
     with pytest.raises(ValidationError) as error:
         services.exit_criterion_mark(criterion=item, actor=city.users["city_admin"], met=True)
     assert "note" in error.value.message_dict
+
+
+def test_the_leader_must_hold_a_role_at_or_above_the_organization(city, case):
+    """The plan's leader is checked by the service itself, not only by the page and API fields."""
+    with pytest.raises(ValidationError) as error:
+        services.case_plan(
+            case=case,
+            plan="整顿方案",
+            exit_criteria=["按期召开支委会"],
+            leader=city.users["secretary_b"],
+            actor=city.users["city_admin"],
+        )
+    assert "责任领导须为该党组织或其上级组织的在岗用户" in str(error.value)
