@@ -27,6 +27,7 @@ from supervision.models import (
     FindingState,
     Inspection,
     ancestor_paths,
+    month_of,
 )
 from supervision.services import due_level, escalation_chain
 
@@ -171,11 +172,12 @@ def write(seed: int, as_of: date) -> dict[str, int]:
         covering = [i for p in ancestor_paths([org.path]) for i in covering_by_path.get(p, ())]
         inspector_id = admin_by_committee.get(committee_of(org).pk) or getattr(fallback, "pk", None)
         texts = DESCRIPTIONS.get(category.group, DESCRIPTIONS["other"])
+        found_at = _at(found, rng)
         findings.append(Finding(
             inspection=rng.choice(covering) if covering and rng.random() < 0.7 else None,
             organization=org, category=category, severity=rng.choice(Finding.Severity.values),
-            description=f"{rng.choice(texts)}（{category.name}）", found_at=_at(found, rng),
-            deadline=deadline, inspector_id=inspector_id,
+            description=f"{rng.choice(texts)}（{category.name}）", found_at=found_at,
+            found_month=month_of(found_at), deadline=deadline, inspector_id=inspector_id,
         ))  # fmt: skip
         plans.append(_outcome(rng, found, deadline, as_of))
     for finding, steps in zip(findings, plans, strict=True):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from django.db.models import Count, Q
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Count, F, Q
+from django.db.models.functions import Substr
 
 from accounts.models import User
 from core import roles
@@ -283,7 +283,7 @@ def overview(user, *, today: date, year: int | None, root: Organization | None =
     ]  # fmt: skip
     months = {
         row["month"].strftime("%Y-%m"): (row["n"], row["done"])
-        for row in base.annotate(month=TruncMonth("found_at"))
+        for row in base.annotate(month=F("found_month"))
         .values("month")
         .annotate(n=Count("id"), done=Count("id", filter=done))
         .order_by("month")

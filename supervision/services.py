@@ -16,6 +16,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import RoleAssignment
@@ -23,6 +24,9 @@ from core import audit, roles
 from core.roles import Role
 from core.scoping import scope_for
 from core.uploads import check_upload
+from notifications.models import Notification
+from notifications.recipients import Holders, to_each
+from notifications.services import notify_many
 from orgs.models import Organization, OrgKind
 from supervision.models import (
     RECTIFYING,
@@ -38,6 +42,8 @@ from supervision.models import (
     FindingEvent,
     FindingState,
     Inspection,
+    ancestor_paths,
+    month_of,
 )
 from supervision.selectors import inspector_choices
 
@@ -212,6 +218,7 @@ def finding_record(
         description=(description or "").strip(),
         place=(place or "").strip(),
         found_at=found_at,
+        found_month=month_of(found_at),
         deadline=deadline,
         inspector=actor,
     )
@@ -411,6 +418,7 @@ def extension_request(*, finding, actor, deadline: date, reason: str) -> Deadlin
     audit.record_create(extension, actor=actor)
     _note(finding, actor, Kind.EXTENSION_REQUESTED,
           f"申请将整改期限由 {finding.deadline:%Y-%m-%d} 延至 {deadline:%Y-%m-%d}：{reason}")  # fmt: skip
+    _notify_extension_requested(extension, finding)
     return extension
 
 
@@ -440,6 +448,7 @@ def extension_decide(*, extension, actor, approve: bool, note: str = "") -> Dead
     extension.decision_note = note[:500]
     extension.save()
     audit.record_update(extension, before, actor=actor)
+    _notify_extension_decided(extension, finding)
     if not approve:
         _note(finding, actor, Kind.EXTENSION_REJECTED, f"不予延期：{note}")
         return extension
@@ -457,6 +466,60 @@ def extension_decide(*, extension, actor, approve: bool, note: str = "") -> Dead
     _note(finding, actor, Kind.EXTENSION_APPROVED, text + (f"（{note}）" if note else ""),
           audited=False)  # fmt: skip
     return extension
+
+
+def deciders(organization) -> set[int]:
+    """Ids of the users who may decide an extension (and sign off): write roles strictly above.
+
+    The same rule as can_supervise, read as role holders of every ancestor in one query.
+    """
+    above = ancestor_paths([parent_path(organization)])
+    ancestor_ids = Organization.objects.filter(path__in=above).values_list("pk", flat=True)
+    holders = Holders(timezone.localdate(), list(ancestor_ids))
+    return set().union(*(holders.writers(org_id) for org_id in holders.by_org))
+
+
+def _notify_extension_requested(extension, finding):
+    recipients = deciders(finding.organization) - {extension.requested_by_id}
+    notify_many(
+        to_each(
+            recipients,
+            dedupe_key=f"supervision:extension:{extension.pk}",
+            title=f"延期申请待审批：{finding.organization.name}",
+            body=(
+                f"申请将整改期限由{extension.previous_deadline:%Y-%m-%d}"
+                f"延至{extension.requested_deadline:%Y-%m-%d}：{extension.reason[:60]}"
+            ),
+            url=reverse("supervision:finding_detail", args=[finding.pk]),
+            level=Notification.Level.WARNING,
+            category="supervision",
+        )
+    )
+
+
+def _notify_extension_decided(extension, finding):
+    if extension.requested_by_id is None:
+        return
+    approved = extension.status == DeadlineExtension.Status.APPROVED
+    verdict = "已批准" if approved else "不予延期"
+    body = (
+        f"整改期限延至{extension.requested_deadline:%Y-%m-%d}"
+        if approved
+        else f"整改期限仍为{extension.previous_deadline:%Y-%m-%d}"
+    )
+    if extension.decision_note:
+        body += f"。审批意见：{extension.decision_note}"
+    notify_many(
+        to_each(
+            [extension.requested_by_id],
+            dedupe_key=f"supervision:extension_decided:{extension.pk}",
+            title=f"延期申请{verdict}：{finding.organization.name}",
+            body=body,
+            url=reverse("supervision:finding_detail", args=[finding.pk]),
+            level=Notification.Level.INFO if approved else Notification.Level.WARNING,
+            category="supervision",
+        )
+    )
 
 
 def _note(finding, actor, kind, text, audited=True):

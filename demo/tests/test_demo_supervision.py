@@ -18,6 +18,7 @@ from supervision.models import (
     FindingEvent,
     FindingState,
     Inspection,
+    month_of,
 )
 from supervision.services import escalate_overdue
 
@@ -75,3 +76,11 @@ def test_escalation_is_already_as_the_daily_job_would_leave_it(supervision):
     )
     assert all(f.organization.path.startswith(f.escalated_to.path) for f in escalated)
     assert FindingEvent.objects.filter(kind="escalated").count() == escalated.count()
+
+
+@pytest.mark.django_db
+def test_every_demo_finding_stores_the_local_month_it_was_found_in(supervision):
+    rows = Finding.objects.values_list("found_at", "found_month")
+    assert rows
+    assert all(month == month_of(found_at) for found_at, month in rows)
+    assert len({month for _, month in rows}) >= 6

@@ -286,3 +286,63 @@ def test_api_request_and_decide_with_scope(city, record):
         api("secretary_a").get(f"{base}/findings/{finding.pk}/").data["deadline"]
         == data["deadline"]
     )
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+
+def inbox(city, persona):
+    from notifications.models import Notification
+
+    return list(Notification.objects.filter(recipient=city.users[persona]).order_by("id"))
+
+
+def test_a_request_notifies_whoever_may_decide_it_and_nobody_else(city, record):
+    finding = record(deadline=days_from_today(10))
+    ask(city, finding, days=40)
+    for persona in ("committee_a", "city_admin"):
+        (note,) = inbox(city, persona)
+        assert note.title == f"延期申请待审批：{city.branch_a.name}"
+        assert days_from_today(40).strftime("%Y-%m-%d") in note.body
+        assert note.url == reverse("supervision:finding_detail", args=[finding.pk])
+        assert services.can_supervise(city.users[persona], finding.organization)
+    # The requester, the branch's own readers and another branch hear nothing.
+    for persona in ("secretary_a", "member_a", "publicity_a", "secretary_b"):
+        assert inbox(city, persona) == []
+
+
+def test_every_notified_user_may_actually_decide(city, record):
+    from notifications.models import Notification
+
+    finding = record(deadline=days_from_today(10))
+    ask(city, finding, days=40)
+    notified = Notification.objects.filter(category="supervision").select_related("recipient")
+    assert notified.exists()
+    for note in notified:
+        assert services.can_supervise(note.recipient, finding.organization)
+        assert note.recipient != city.users["secretary_a"]
+
+
+def test_the_decision_notifies_the_requester(city, record):
+    finding = record(deadline=days_from_today(10))
+    decide(city, ask(city, finding, days=40), approve=True, note="同意")
+    (note,) = inbox(city, "secretary_a")
+    assert note.title == f"延期申请已批准：{city.branch_a.name}"
+    assert days_from_today(40).strftime("%Y-%m-%d") in note.body and "同意" in note.body
+
+
+def test_a_rejection_tells_the_requester_why(city, record):
+    finding = record(deadline=days_from_today(10))
+    decide(city, ask(city, finding, days=40), approve=False, note="理由不充分")
+    (note,) = inbox(city, "secretary_a")
+    assert note.title.startswith("延期申请不予延期")
+    assert "理由不充分" in note.body
+    assert days_from_today(10).strftime("%Y-%m-%d") in note.body
+
+
+def test_a_refused_decision_notifies_nobody(city, record):
+    finding = record(deadline=days_from_today(10))
+    extension = ask(city, finding, days=40)
+    with pytest.raises(PermissionDenied):
+        decide(city, extension, persona="secretary_b")
+    assert inbox(city, "secretary_a") == []

@@ -119,3 +119,81 @@ def test_page_and_exports_use_the_same_number_of_queries_for_more_findings(city,
     after = {name: queries(client, name) for name in before}
     assert after == before
     assert before["overview"] <= 20 and before["overview_export"] <= 20
+
+
+def local(y, m, d, hour, minute=0):
+    return timezone.make_aware(datetime(y, m, d, hour, minute))
+
+
+def month_counts_by_truncation(user, year):
+    """The figures as the overview used to compute them (TruncMonth of found_at, local zone)."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncMonth
+
+    from supervision.models import FINISHED, Finding
+
+    rows = (
+        Finding.objects.visible_to(user)
+        .filter(found_at__year=year)
+        .annotate(month=TruncMonth("found_at"))
+        .values("month")
+        .annotate(n=Count("id"), done=Count("id", filter=Q(state__in=FINISHED)))
+    )
+    return {r["month"].strftime("%Y-%m"): (r["n"], r["done"]) for r in rows}
+
+
+def test_months_follow_local_time_at_month_ends_as_before(city, login):
+    """23:30 on 31 March in Beijing is still March though it is April nowhere; 00:30 on 1 April is April."""
+    from supervision import selectors
+
+    category = FindingCategory.objects.filter(is_active=True).first()
+    admin = city.users["city_admin"]
+    for moment in (local(2024, 3, 31, 23, 30), local(2024, 4, 1, 0, 30), local(2024, 4, 30, 23, 59),
+                   local(2024, 1, 1, 0, 5)):  # fmt: skip
+        services.finding_record(actor=admin, organization=city.branch_a, category=category,
+                                description="月末登记", found_at=moment,
+                                deadline=date(2024, 6, 30))  # fmt: skip
+    ov = selectors.overview(admin, today=date(2024, 12, 31), year=2024)
+    figures = {r["month"]: (r["total"], r["finished"]) for r in ov.by_month if r["total"]}
+    assert figures == {"2024-01": (1, 0), "2024-03": (1, 0), "2024-04": (2, 0)}
+    assert figures == month_counts_by_truncation(admin, 2024)
+    body = login("city_admin").get(reverse("supervision:overview"), {"year": 2024}).content.decode()
+    chart = {m: (n, done) for m, n, done, _ in chart_data(body)["month"] if n}
+    assert chart == figures
+    assert len(ov.by_month) == 12
+
+
+def test_overview_months_equal_the_truncated_figures(city, year_2024):
+    from supervision import selectors
+
+    admin = city.users["city_admin"]
+    ov = selectors.overview(admin, today=date(2024, 12, 31), year=2024)
+    figures = {r["month"]: (r["total"], r["finished"]) for r in ov.by_month if r["total"]}
+    assert figures == month_counts_by_truncation(admin, 2024) == {"2024-03": (2, 0),
+                                                                  "2024-05": (2, 1)}  # fmt: skip
+
+
+def test_found_month_follows_found_at_when_it_changes(city, year_2024):
+    from supervision.models import Finding
+
+    finding = Finding.objects.order_by("pk").first()
+    assert finding.found_month == date(2024, 3, 1)
+    finding.found_at = local(2024, 7, 31, 23, 50)
+    finding.save(update_fields=["found_at"])
+    finding.refresh_from_db()
+    assert finding.found_month == date(2024, 7, 1)
+
+
+def test_the_migration_backfills_found_month_in_local_time(city, year_2024):
+    import importlib
+
+    from django.apps import apps
+
+    from supervision.models import Finding
+
+    migration = importlib.import_module("supervision.migrations.0004_finding_found_month")
+    Finding.objects.update(found_month=date(2000, 1, 1))
+    Finding.objects.filter(description__contains="三月").update(found_at=local(2024, 3, 31, 23, 30))
+    migration.backfill(apps, None)
+    months = sorted(Finding.objects.values_list("found_month", flat=True))
+    assert months == [date(2024, 3, 1)] * 2 + [date(2024, 5, 1)] * 2
